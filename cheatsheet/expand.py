@@ -1,0 +1,162 @@
+"""From a rule's printed expressions to concrete ones: definitions substituted, notation made
+elementary, vectors and matrices instantiated at an explicit size with one symbol per entry.
+
+The verifier and the exact evaluator both start here, so what they check and what they compute is
+exactly what the sheet prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+from sympy.codegen.cfunctions import exp2, expm1, log1p, log2, log10
+
+from cheatsheet.notation import elementary, n
+from cheatsheet.rule import Definition, Input, Rule
+
+__all__ = [
+    "Instance",
+    "concrete",
+    "expand_where",
+    "instantiate",
+    "param_values",
+    "to_elementary",
+]
+
+_CFUNCS: tuple[tuple[Any, Any], ...] = (
+    (log1p, lambda a: sp.log(1 + a)),
+    (expm1, lambda a: sp.exp(a) - 1),
+    (exp2, lambda a: 2**a),
+    (log2, lambda a: sp.log(a) / sp.log(2)),
+    (log10, lambda a: sp.log(a) / sp.log(10)),
+)
+
+
+def to_elementary(expr: sp.Basic) -> sp.Basic:
+    """Notation functions and C-style helpers (log1p, expm1, ...) replaced by elementary forms."""
+    expr = elementary(sp.sympify(expr))
+    for cls, rep in _CFUNCS:
+        if expr.has(cls):
+            expr = expr.replace(cls, rep)
+    return expr
+
+
+def expand_where(expr: sp.Basic, where: Iterable[Definition], *, stable: bool = False) -> sp.Basic:
+    """Substitute the rule's definitions (repeatedly: a definition may use an earlier one).
+
+    With ``stable`` a definition's stable form is used where it has one.
+    """
+    defs = list(where)
+    expr = sp.sympify(expr)
+    for _ in range(len(defs) + 1):
+        changed = False
+        for d in defs:
+            value = d.stable if (stable and d.stable is not None) else d.value
+            sym = d.symbol
+            if isinstance(sym, sp.Indexed):
+                base, dummy = sym.base, sym.indices[0]
+                if expr.has(base):
+                    expr = expr.replace(
+                        lambda e, _b=base: isinstance(e, sp.Indexed) and e.base == _b,
+                        lambda e, _v=value, _d=dummy: _v.xreplace({_d: e.indices[0]}),
+                    )
+                    changed = True
+            elif expr.has(sym):
+                expr = expr.xreplace({sym: value})
+                changed = True
+        if not changed:
+            return expr
+    raise ValueError(f"definitions are circular: {[str(d.symbol) for d in defs]}")
+
+
+def param_values(rule: Rule, values: Mapping[str, Any]) -> dict[sp.Symbol, sp.Expr]:
+    """Parameter symbol -> exact value, defaults filled in."""
+    out: dict[sp.Symbol, sp.Expr] = {}
+    for p in rule.params:
+        if p.symbol is not None:
+            value = values.get(p.name, p.default)
+            out[p.symbol] = sp.Rational(str(value)) if isinstance(value, float) else sp.sympify(value)
+    return out
+
+
+def concrete(expr: sp.Basic, rule: Rule, *, stable: bool = False) -> sp.Basic:
+    """Definitions substituted, notation made elementary, derivatives and substitutions carried out."""
+    e = to_elementary(expand_where(expr, rule.where, stable=stable))
+    if e.has(sp.Derivative, sp.Subs):
+        e = e.doit()
+    return e
+
+
+@dataclass
+class Instance:
+    """A vector or matrix rule at an explicit size: one symbol per entry.
+
+    ``entries`` maps each ``Indexed``/``MatrixElement`` of an input to its symbol (or, for the last
+    entry of a simplex vector, to 1 minus the others); ``variables`` lists the free symbols with the
+    input each belongs to; ``explicit`` maps matrix symbols to explicit matrices.
+    """
+
+    size: int
+    entries: dict[sp.Basic, sp.Expr] = field(default_factory=dict)
+    variables: list[tuple[sp.Symbol, Input]] = field(default_factory=list)
+    explicit: dict[sp.Basic, sp.Matrix] = field(default_factory=dict)
+    by_input: dict[str, list[sp.Expr]] = field(default_factory=dict)
+
+    def apply(self, expr: sp.Basic, indices: Mapping[sp.Symbol, int] | None = None) -> sp.Basic:
+        """``expr`` at this size: sums expanded, free indices fixed, entries replaced by symbols."""
+        e = sp.sympify(expr)
+        if self.explicit:
+            e = e.xreplace(self.explicit)
+            e = e.subs(n, self.size) if e.has(n) else e
+            e = e.doit()
+            if isinstance(e, sp.MatrixBase):
+                return e.applyfunc(lambda v: self._entries(v))
+            return self._entries(e)
+        e = e.subs(n, self.size)
+        if indices:
+            e = e.subs(dict(indices))
+        e = e.doit()
+        return self._entries(e)
+
+    def _entries(self, e: sp.Basic) -> sp.Basic:
+        if not self.entries:
+            return e
+        return e.xreplace(self.entries)
+
+
+def _entry_symbol(inp: Input, name: str) -> sp.Symbol:
+    if inp.domain.is_subset(sp.Interval.open(0, sp.oo)) or inp.simplex:
+        return sp.Symbol(name, positive=True)
+    return sp.Symbol(name, real=True)
+
+
+def instantiate(rule: Rule, size: int) -> Instance:
+    """Symbols for every entry of the rule's vector and matrix inputs at ``size``."""
+    inst = Instance(size=size)
+    for inp in rule.inputs:
+        sym = inp.symbol
+        label = inp.name
+        if inp.shape == "vector":
+            assert isinstance(sym, sp.IndexedBase)
+            base = str(sym.label)
+            syms = [_entry_symbol(inp, f"{base}_{a}") for a in range(1, size + 1)]
+            values: list[sp.Expr] = list(syms)
+            if inp.simplex:
+                values[-1] = 1 - sp.Add(*syms[:-1])
+                syms = syms[:-1]
+            for a, v in enumerate(values, start=1):
+                inst.entries[sym[a]] = v
+            inst.variables += [(s, inp) for s in syms]
+            inst.by_input[label] = values
+        elif inp.shape == "matrix":
+            assert isinstance(sym, sp.MatrixSymbol)
+            rows, cols = (int(d.subs(n, size)) for d in sym.shape)
+            base = str(sym.name)
+            mat = sp.Matrix(rows, cols, lambda r, c: _entry_symbol(inp, f"{base}_{r + 1}{c + 1}"))
+            inst.explicit[sym] = mat
+            inst.variables += [(s, inp) for s in mat]
+            inst.by_input[label] = list(mat)
+    return inst

@@ -1,0 +1,226 @@
+"""The textbook LaTeX printer: the one place that decides how formulas look.
+
+It prints the verified sympy expressions in the notation of a textbook: σ(x)(1 − σ(x)) with the factors
+in the order the catalog wrote them (catalog expressions are built unevaluated, and this printer
+keeps argument order), 𝟙[x > 0] for indicators, δ_{ij}, f′(x) for derivatives of undefined functions,
+cases with "if", ln, and plain parentheses unless the argument is tall. Renderers (SVG, MathML,
+LaTeX export) all start from this output.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+from sympy.printing.latex import LatexPrinter, accepted_latex_functions
+from sympy.printing.precedence import PRECEDENCE
+
+from cheatsheet.notation import Indicator, MaxOver, Notation
+
+__all__ = ["TextbookPrinter", "latex"]
+
+_TALL = (r"\frac", r"\sum", r"\begin", r"\sqrt", r"\max", r"\prod")
+
+
+class TextbookPrinter(LatexPrinter):
+    """A ``LatexPrinter`` that keeps the catalog's order of terms and factors and prints notation."""
+
+    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+        base = {"order": "none", "ln_notation": True, "mul_symbol": None, "fold_short_frac": False}
+        super().__init__(base | (settings or {}))
+
+    # -------------------------------------------------------------- helpers
+    def _paren(self, body: str) -> str:
+        if any(t in body for t in _TALL):
+            return r"\left(" + body + r"\right)"
+        return "(" + body + ")"
+
+    def _call(self, name: str, args: tuple[sp.Basic, ...], exp: str | None = None) -> str:
+        head = f"{name}^{{{exp}}}" if exp is not None else name
+        return head + self._paren(", ".join(self._print(a) for a in args))
+
+    # -------------------------------------------------------------- products
+    def _print_Mul(self, expr: sp.Expr) -> str:
+        # Catalog expressions are unevaluated: flatten nested products, drop factors of 1, print the
+        # sign once in front, and put numbers first and parenthesized sums last (σ(x)(1 − σ(x))).
+        if not isinstance(expr, sp.Mul):  # _print_Pow hands x^-1 here as a fraction
+            return str(super()._print_Mul(expr))
+        negative = False
+        kept: list[sp.Expr] = []
+        for a in _factors(expr):
+            if a.is_Number and a.is_negative:
+                negative = not negative
+                a = -a
+            if a != 1:
+                kept.append(a)
+        numbers = [a for a in kept if a.is_Number]
+        sums = [a for a in kept if isinstance(a, sp.Add)]
+        rest = [a for a in kept if not a.is_Number and not isinstance(a, sp.Add)]
+        ordered = numbers + rest + sums
+        if not ordered:
+            body = "1"
+        elif len(ordered) == 1:
+            body = self._print(ordered[0])
+            if negative and isinstance(ordered[0], sp.Add):
+                body = self._paren(body)
+        else:
+            body = str(super()._print_Mul(sp.Mul(*ordered, evaluate=False)))
+        return ("- " + body) if negative else body
+
+    # -------------------------------------------------------------- functions
+    def _print_Function(self, expr: sp.Function, exp: str | None = None) -> str:
+        if isinstance(expr, Indicator):
+            body = "𝟙[" + self._print(expr.args[0]) + "]"
+            return f"{body}^{{{exp}}}" if exp is not None else body
+        if isinstance(expr, Notation):
+            return self._call(type(expr).latex_name, expr.args, exp)
+        if isinstance(expr, AppliedUndef):
+            return self._call(self._undef_name(expr.func), expr.args, exp)
+        func = expr.func.__name__
+        special = getattr(self, "_print_" + func, None)
+        if special is not None:
+            return special(expr, exp)  # type: ignore[no-any-return]
+        if func in accepted_latex_functions:
+            name = "\\" + func
+        else:
+            name = r"\operatorname{" + func + "}"
+        return self._call(name, expr.args, exp)
+
+    def _undef_name(self, func: Any) -> str:
+        name = str(func)
+        return {"finv": "f^{-1}"}.get(name, name)
+
+    def _print_log(self, expr: sp.Expr, exp: str | None = None) -> str:
+        return self._call(r"\ln", expr.args, exp)
+
+    def _print_exp(self, expr: sp.Expr, exp: str | None = None) -> str:
+        base = "e^{" + self._print(expr.args[0]) + "}"
+        return self._paren(base) + f"^{{{exp}}}" if exp is not None else base
+
+    def _print_sign(self, expr: sp.Expr, exp: str | None = None) -> str:
+        return self._call(r"\operatorname{sign}", expr.args, exp)
+
+    def _print_erf(self, expr: sp.Expr, exp: str | None = None) -> str:
+        return self._call(r"\operatorname{erf}", expr.args, exp)
+
+    def _print_erfc(self, expr: sp.Expr, exp: str | None = None) -> str:
+        return self._call(r"\operatorname{erfc}", expr.args, exp)
+
+    def _print_log1p(self, expr: sp.Expr, exp: str | None = None) -> str:
+        return self._call(r"\operatorname{log1p}", expr.args, exp)
+
+    def _print_expm1(self, expr: sp.Expr, exp: str | None = None) -> str:
+        return self._call(r"\operatorname{expm1}", expr.args, exp)
+
+    def _print_exp2(self, expr: sp.Expr, exp: str | None = None) -> str:
+        return "2^{" + self._print(expr.args[0]) + "}"
+
+    def _print_log2(self, expr: sp.Expr, exp: str | None = None) -> str:
+        return self._call(r"\log_{2}", expr.args, exp)
+
+    def _print_log10(self, expr: sp.Expr, exp: str | None = None) -> str:
+        return self._call(r"\log_{10}", expr.args, exp)
+
+    def _print_Abs(self, expr: sp.Expr, exp: str | None = None) -> str:
+        body = r"\left|" + self._print(expr.args[0]) + r"\right|"
+        return f"{body}^{{{exp}}}" if exp is not None else body
+
+    def _print_Max(self, expr: sp.Expr, exp: str | None = None) -> str:
+        return self._call(r"\max", expr.args, exp)
+
+    def _print_Min(self, expr: sp.Expr, exp: str | None = None) -> str:
+        return self._call(r"\min", expr.args, exp)
+
+    def _print_KroneckerDelta(self, expr: sp.Expr, exp: str | None = None) -> str:
+        a, b = (self._print(x) for x in expr.args)
+        body = rf"\delta_{{{a}{b}}}"
+        return f"{body}^{{{exp}}}" if exp is not None else body
+
+    # -------------------------------------------------------------- indexed, sums
+    def _print_Indexed(self, expr: sp.Indexed) -> str:
+        base = self._print(expr.base.label)
+        idx = "".join(self._print(x) for x in expr.indices)
+        return f"{base}_{{{idx}}}"
+
+    def _print_IndexedBase(self, expr: sp.IndexedBase) -> str:
+        return self._print(expr.label)
+
+    def _limits(self, var: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> str:
+        from cheatsheet.notation import n
+
+        if lo == 1 and hi == n:
+            return self._print(var)
+        return f"{self._print(var)}={self._print(lo)}}}^{{{self._print(hi)}"
+
+    def _print_Sum(self, expr: sp.Sum) -> str:
+        subs = "".join(self._limits(*lim) for lim in expr.limits)
+        body = self.parenthesize(expr.function, PRECEDENCE["Mul"], strict=True)
+        return rf"\sum_{{{subs}}} {body}"
+
+    def _print_MaxOver(self, expr: MaxOver) -> str:
+        subs = "".join(self._limits(*lim) for lim in expr.limits)
+        body = self.parenthesize(expr.function, PRECEDENCE["Mul"], strict=True)
+        return rf"\max_{{{subs}}} {body}"
+
+    # -------------------------------------------------------------- piecewise
+    def _print_Piecewise(self, expr: sp.Piecewise) -> str:
+        rows = []
+        for e, c in expr.args:
+            cond = r"\text{otherwise}" if c == sp.true else r"\text{if } " + self._print(c)
+            rows.append(f"{self._print(e)} & {cond}")
+        return r"\begin{cases} " + r" \\ ".join(rows) + r" \end{cases}"
+
+    def _print_And(self, expr: sp.And) -> str:
+        return r" \text{ and } ".join(self._print(a) for a in expr.args)
+
+    def _print_Or(self, expr: sp.Or) -> str:
+        return r" \text{ or } ".join(self._print(a) for a in expr.args)
+
+    # -------------------------------------------------------------- undefined functions
+    def _print_Derivative(self, expr: sp.Derivative) -> str:
+        inner = expr.expr
+        if isinstance(inner, AppliedUndef) and len(expr.variables) == 1 and len(inner.args) == 1:
+            (var,) = expr.variables
+            if inner.args[0] == var:
+                primes = r"\prime" * expr.derivative_count
+                return f"{self._undef_name(inner.func)}^{{{primes}}}" + self._paren(self._print(var))
+        return str(super()._print_Derivative(expr))
+
+    def _print_Subs(self, subs: sp.Subs) -> str:
+        expr, old, new = subs.args
+        if isinstance(expr, sp.Derivative) and isinstance(expr.expr, AppliedUndef) and len(old) == 1:
+            primes = r"\prime" * expr.derivative_count
+            return f"{self._undef_name(expr.expr.func)}^{{{primes}}}" + self._paren(self._print(new[0]))
+        return str(super()._print_Subs(subs))
+
+    # -------------------------------------------------------------- matrices
+    def _print_Transpose(self, expr: sp.Basic) -> str:
+        arg = expr.args[0]
+        if isinstance(arg, sp.Inverse):
+            return self.parenthesize(arg.args[0], PRECEDENCE["Pow"]) + r"^{-\top}"
+        return self.parenthesize(arg, PRECEDENCE["Pow"]) + r"^{\top}"
+
+    def _print_Inverse(self, expr: sp.Basic) -> str:
+        arg = expr.args[0]
+        if isinstance(arg, sp.Transpose):
+            return self.parenthesize(arg.args[0], PRECEDENCE["Pow"]) + r"^{-\top}"
+        return self.parenthesize(arg, PRECEDENCE["Pow"]) + "^{-1}"
+
+    def _print_Trace(self, expr: sp.Basic) -> str:
+        return r"\operatorname{tr}" + self._paren(self._print(expr.args[0]))
+
+    def _print_Determinant(self, expr: sp.Basic) -> str:
+        return r"\det" + self._paren(self._print(expr.args[0]))
+
+
+def _factors(expr: sp.Expr) -> list[sp.Expr]:
+    """The factors of a possibly nested, unevaluated product."""
+    if isinstance(expr, sp.Mul):
+        return [f for a in expr.args for f in _factors(a)]
+    return [expr]
+
+
+def latex(expr: Any, **settings: Any) -> str:
+    """Textbook LaTeX of a sympy expression (the catalog's order of terms is kept)."""
+    return str(TextbookPrinter(settings).doprint(sp.sympify(expr)))

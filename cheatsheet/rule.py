@@ -1,0 +1,429 @@
+"""The rule model: frozen dataclasses that describe one derivative rule as data and validate themselves.
+
+A rule states a function, its derivative in textbook form (per input), the conventions at its kinks,
+the extra claims its notes make (identities) and its numerically stable form. Everything printed on
+the sheet comes from these sympy expressions after :mod:`cheatsheet.verify` has checked them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import sympy as sp
+from sympy.core.parameters import evaluate
+from sympy.core.function import AppliedUndef
+
+from cheatsheet.notation import i as _i
+from cheatsheet.notation import j as _j
+from cheatsheet.notation import k as _k
+from cheatsheet.notation import n as _n
+
+if TYPE_CHECKING:
+    from cheatsheet.verify.verdict import Verdict
+
+__all__ = [
+    "FAMILIES",
+    "Definition",
+    "Identity",
+    "Input",
+    "Kink",
+    "Param",
+    "Rule",
+    "RuleError",
+]
+
+Shape = Literal["scalar", "vector", "matrix"]
+
+#: Families in the order the sheet presents them, with their section titles.
+FAMILIES: dict[str, str] = {
+    "general": "General rules",
+    "scalar": "Scalar functions",
+    "activation": "Activations",
+    "softmax": "Softmax family",
+    "loss": "Losses",
+    "normalization": "Normalization",
+    "matrix": "Matrix calculus",
+}
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class RuleError(ValueError):
+    """A rule's data is inconsistent; the message says which rule, what was expected and what was got."""
+
+
+def _fail(rule_id: str, what: str) -> RuleError:
+    return RuleError(f"rule {rule_id!r}: {what}")
+
+
+def did_you_mean(name: str, choices: list[str] | tuple[str, ...]) -> str:
+    """A ' Did you mean ...?' suffix naming the closest choice, or '' when none is close."""
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input of a rule.
+
+    ``name`` is the keyword (PyTorch's argument name where it has one: ``input``, ``target``,
+    ``weight``); ``symbol`` is what is printed: a ``Symbol`` for a scalar, an ``IndexedBase`` for a
+    vector, a ``MatrixSymbol`` for a matrix. ``domain`` is the set each entry lies in; the symbol's
+    sympy assumptions must agree with it. ``simplex`` marks a probability vector (entries positive,
+    summing to 1); ``class_index`` marks an integer class label 1..n of a vector rule.
+    """
+
+    name: str
+    symbol: sp.Basic
+    domain: sp.Set = sp.S.Reals
+    shape: Shape = "scalar"
+    simplex: bool = False
+    class_index: bool = False
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Param:
+    """A keyword parameter with PyTorch's name and default.
+
+    Numeric parameters have a ``symbol`` (what is printed) and a ``domain``; choice parameters (such as
+    ``reduction``) have ``choices`` and no symbol. ``samples`` adds values the verifier must check
+    besides the default and its random draws (e.g. a negative slope).
+    """
+
+    name: str
+    default: Any
+    symbol: sp.Symbol | None = None
+    domain: sp.Set = sp.S.Reals
+    choices: tuple[Any, ...] = ()
+    samples: tuple[Any, ...] = ()
+    doc: str = ""
+
+    @property
+    def is_choice(self) -> bool:
+        """True for a parameter that selects among named options rather than a number."""
+        return bool(self.choices)
+
+
+@dataclass(frozen=True)
+class Definition:
+    """An abbreviation used by the printed formulas: ``symbol`` stands for ``value``.
+
+    Constants (SELU's λ and α), abbreviations (p_i = softmax(x)_i, μ, x̂_i). An indexed symbol such as
+    ``p[k]`` defines every ``p[a]`` with ``k`` replaced by ``a``. ``stable`` is an equal expression that
+    float64 evaluation uses instead (checked to be equal by the verifier).
+    """
+
+    symbol: sp.Basic
+    value: sp.Expr
+    stable: sp.Expr | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Kink:
+    """A point where the derivative w.r.t. ``wrt`` jumps, with the conventions taken there.
+
+    ``left``/``right`` are the one-sided derivatives; the Clarke subdifferential is their convex hull.
+    ``torch`` is what PyTorch's autograd returns at the point (the printed derivative must evaluate to
+    it), ``jax`` is JAX's value where it differs. ``jump`` marks a point where the function itself is
+    discontinuous (the derivative does not exist there at all).
+    """
+
+    at: sp.Expr
+    left: sp.Expr
+    right: sp.Expr
+    torch: sp.Expr
+    jax: sp.Expr | None = None
+    wrt: str | None = None
+    jump: bool = False
+    note: str = ""
+
+    def subdifferential(self, values: Mapping[sp.Basic, Any] | None = None) -> tuple[sp.Expr, sp.Expr]:
+        """The interval [lower, upper] spanned by the one-sided derivatives (ordered at ``values``)."""
+        lo, hi = sp.sympify(self.left), sp.sympify(self.right)
+        a = lo.subs(values or {})
+        b = hi.subs(values or {})
+        if a.is_number and b.is_number and bool(a > b):
+            lo, hi = hi, lo
+        return lo, hi
+
+
+@dataclass(frozen=True)
+class Identity:
+    """An extra claim made by a note, checked like the rule itself (e.g. tanh x = 2σ(2x) − 1).
+
+    ``relation`` is ``"="`` for an identity over the rule's inputs, or ``"<="``/``">="`` for a bound.
+    ``domains`` gives a domain to any free symbol that is not one of the rule's inputs.
+    """
+
+    lhs: sp.Expr
+    rhs: sp.Expr
+    relation: Literal["=", "<=", ">="] = "="
+    note: str = ""
+    domains: tuple[tuple[sp.Symbol, sp.Set], ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One derivative rule: a function, its derivative per input, conventions, claims and references.
+
+    Shapes: a *scalar* rule has scalar inputs; a *vector* rule has vector inputs written with
+    ``IndexedBase`` entries, its function is the component f_i (free index ``i``) or a scalar (sums
+    over ``k``), and its derivative is the Jacobian entry J_ij = ∂f_i/∂x_j or the gradient entry
+    g_i = ∂f/∂x_i; a *matrix* rule has ``MatrixSymbol`` inputs, a scalar function and a gradient in
+    denominator layout (the shape of the input). ``reduction`` marks an element-wise loss that takes
+    PyTorch's ``reduction`` keyword. ``examples`` (general rules only) maps each undefined function to
+    concrete functions the rule is also checked on.
+    """
+
+    id: str
+    title: str
+    family: str
+    inputs: tuple[Input, ...]
+    function: sp.Expr
+    derivative: tuple[tuple[str, Any], ...]
+    params: tuple[Param, ...] = ()
+    where: tuple[Definition, ...] = ()
+    kinks: tuple[Kink, ...] = ()
+    identities: tuple[Identity, ...] = ()
+    notes: tuple[str, ...] = ()
+    stable: sp.Expr | None = None
+    stable_derivative: tuple[tuple[str, Any], ...] = ()
+    references: tuple[str, ...] = ()
+    torch: str | None = None
+    torch_kwargs: tuple[tuple[str, Any], ...] = ()
+    jax: str | None = None
+    reduction: bool = False
+    examples: tuple[tuple[tuple[sp.Basic, sp.Lambda], ...], ...] = ()
+    layout: str = ""
+
+    def __post_init__(self) -> None:
+        # Accept a bare expression (w.r.t. the first input) or a dict for the per-input fields.
+        first = self.inputs[0].name if self.inputs else "input"
+        for name in ("derivative", "stable_derivative", "torch_kwargs"):
+            value = getattr(self, name)
+            if isinstance(value, sp.Basic):
+                value = ((first, value),)
+            elif isinstance(value, Mapping):
+                value = tuple(value.items())
+            object.__setattr__(self, name, tuple(value))
+        for name in ("inputs", "params", "where", "kinks", "identities", "notes", "references", "examples"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        with evaluate(True):  # catalog modules build rules inside textbook(), i.e. evaluate(False)
+            _validate(self)
+
+    # ----------------------------------------------------------------- structure
+    @property
+    def shape(self) -> Shape:
+        """The shape of the rule's inputs: 'scalar', 'vector' or 'matrix'."""
+        shapes = {inp.shape for inp in self.inputs}
+        if "matrix" in shapes:
+            return "matrix"
+        if "vector" in shapes:
+            return "vector"
+        return "scalar"
+
+    @property
+    def vector_output(self) -> bool:
+        """True when the function is a vector (its component f_i has the free index i)."""
+        return self.shape == "vector" and _i in self.function.free_symbols
+
+    @property
+    def is_general(self) -> bool:
+        """True for a general rule stated with undefined functions f(x), g(x)."""
+        return bool(self.function.atoms(AppliedUndef))
+
+    def input(self, name: str) -> Input:
+        """The input called ``name``; raises ``KeyError`` with a suggestion otherwise."""
+        for inp in self.inputs:
+            if inp.name == name:
+                return inp
+        names = [inp.name for inp in self.inputs]
+        raise KeyError(f"rule {self.id!r} has no input {name!r}; its inputs are {names}.{did_you_mean(name, names)}")
+
+    def param(self, name: str) -> Param:
+        """The parameter called ``name``; raises ``KeyError`` with a suggestion otherwise."""
+        for p in self.params:
+            if p.name == name:
+                return p
+        names = [p.name for p in self.params]
+        raise KeyError(
+            f"rule {self.id!r} has no parameter {name!r}; its parameters are {names}.{did_you_mean(name, names)}"
+        )
+
+    @property
+    def derivatives(self) -> dict[str, sp.Expr]:
+        """The claimed derivative per input name (ordered as declared)."""
+        return {w: sp.sympify(e) for w, e in self.derivative}
+
+    @property
+    def stable_derivatives(self) -> dict[str, sp.Expr]:
+        """The numerically stable form of each derivative that has one."""
+        return {w: sp.sympify(e) for w, e in self.stable_derivative}
+
+    def kinks_for(self, wrt: str) -> tuple[Kink, ...]:
+        """The kinks of the derivative w.r.t. input ``wrt``."""
+        first = self.inputs[0].name
+        return tuple(kk for kk in self.kinks if (kk.wrt or first) == wrt)
+
+    def param_defaults(self) -> dict[str, Any]:
+        """Parameter name -> default value."""
+        return {p.name: p.default for p in self.params}
+
+    # ----------------------------------------------------------------- executable table
+    def evaluate(self, *inputs: Any, exact: bool = False, dps: int = 50, **kwargs: Any) -> Any:
+        """The function's value: floats (or arrays) in float64 via stable forms, mpmath when ``exact``."""
+        from cheatsheet import numeric
+
+        return numeric.evaluate(self, inputs, kwargs, exact=exact, dps=dps)
+
+    def derivative_at(
+        self, *inputs: Any, wrt: str | None = None, exact: bool = False, dps: int = 50, **kwargs: Any
+    ) -> Any:
+        """The derivative w.r.t. ``wrt`` (default: the first input): a float, gradient or Jacobian.
+
+        At a kink the value is PyTorch's convention.
+        """
+        from cheatsheet import numeric
+
+        return numeric.derivative_at(self, inputs, kwargs, wrt=wrt, exact=exact, dps=dps)
+
+    def to_numpy(self, wrt: str | None = None) -> tuple[Any, Any]:
+        """Plain numpy callables ``(f, df)`` taking the inputs then the parameters as keywords."""
+        from cheatsheet import numeric
+
+        return numeric.to_numpy(self, wrt=wrt)
+
+    @property
+    def verdict(self) -> Verdict:
+        """The verdict from the verification record shipped with the package (never re-verifies)."""
+        from cheatsheet.verify.record import verdict_for
+
+        return verdict_for(self)
+
+
+# --------------------------------------------------------------------------- validation
+def _symbols_of(rule: Rule) -> set[sp.Basic]:
+    allowed: set[sp.Basic] = {_i, _j, _k, _n}
+    for inp in rule.inputs:
+        allowed.add(inp.symbol)
+        if isinstance(inp.symbol, sp.IndexedBase):
+            allowed.add(inp.symbol.label)
+    for p in rule.params:
+        if p.symbol is not None:
+            allowed.add(p.symbol)
+    for d in rule.where:
+        sym = d.symbol
+        allowed.add(sym)
+        if isinstance(sym, sp.Indexed):
+            allowed.add(sym.base)
+            allowed.add(sym.base.label)
+            allowed.update(sym.indices)
+    return allowed
+
+
+def _free(expr: Any) -> set[sp.Basic]:
+    e = sp.sympify(expr)
+    out: set[sp.Basic] = set()
+    for s in e.free_symbols:
+        if not isinstance(s, sp.Indexed):
+            out.add(s)
+    for ib in e.atoms(sp.Indexed):
+        out.add(ib.base)
+    return out
+
+
+def _validate(rule: Rule) -> None:
+    rid = rule.id
+    if not isinstance(rid, str) or not _ID.match(rid):
+        raise _fail(str(rid), f"id must be snake_case (lower-case letters, digits, '_'), got {rid!r}")
+    if not rule.title.strip():
+        raise _fail(rid, "title is empty; expected a short human title such as 'Sigmoid'")
+    if rule.family not in FAMILIES:
+        raise _fail(rid, f"family {rule.family!r} is unknown; expected one of {list(FAMILIES)}.{did_you_mean(rule.family, list(FAMILIES))}")
+    if not rule.inputs:
+        raise _fail(rid, "has no inputs; expected at least one Input")
+    names = [inp.name for inp in rule.inputs]
+    if len(set(names)) != len(names):
+        raise _fail(rid, f"input names repeat: {names}")
+    for inp in rule.inputs:
+        if not _IDENT.match(inp.name):
+            raise _fail(rid, f"input name {inp.name!r} is not an identifier")
+        expected_type = {"scalar": sp.Symbol, "vector": sp.IndexedBase, "matrix": sp.MatrixSymbol}[inp.shape]
+        if not isinstance(inp.symbol, expected_type):
+            raise _fail(rid, f"input {inp.name!r} has shape {inp.shape!r}: expected a {expected_type.__name__} symbol, got {type(inp.symbol).__name__}")
+        if inp.shape == "scalar" and not inp.class_index:
+            _check_assumptions(rid, f"input {inp.name!r}", inp.symbol, inp.domain)
+    pnames = [p.name for p in rule.params]
+    if len(set(pnames)) != len(pnames):
+        raise _fail(rid, f"parameter names repeat: {pnames}")
+    for p in rule.params:
+        if not _IDENT.match(p.name):
+            raise _fail(rid, f"parameter name {p.name!r} is not an identifier")
+        if p.is_choice:
+            if p.default not in p.choices:
+                raise _fail(rid, f"parameter {p.name!r}: default {p.default!r} is not one of {list(p.choices)}")
+        else:
+            if p.symbol is None:
+                raise _fail(rid, f"numeric parameter {p.name!r} needs a symbol to print")
+            if isinstance(p.default, (bool, float)) or not isinstance(p.default, (int, sp.Basic)):
+                raise _fail(rid, f"parameter {p.name!r}: default must be exact (int or sympy Rational), got {p.default!r}")
+            if sp.sympify(p.default) not in p.domain:
+                raise _fail(rid, f"parameter {p.name!r}: default {p.default} lies outside its domain {p.domain}")
+            _check_assumptions(rid, f"parameter {p.name!r}", p.symbol, p.domain)
+    if not rule.derivative:
+        raise _fail(rid, "has no derivative; expected (('input', expr),) naming the input it is taken w.r.t.")
+    for wrt, _ in tuple(rule.derivative) + tuple(rule.stable_derivative):
+        if wrt not in names:
+            raise _fail(rid, f"derivative w.r.t. {wrt!r}: expected one of the inputs {names}.{did_you_mean(wrt, names)}")
+    for kk in rule.kinks:
+        if kk.wrt is not None and kk.wrt not in names:
+            raise _fail(rid, f"kink at {kk.at} is w.r.t. {kk.wrt!r}: expected one of the inputs {names}")
+        if (kk.wrt or names[0]) not in dict(rule.derivative):
+            raise _fail(rid, f"kink at {kk.at} is w.r.t. {kk.wrt or names[0]!r}, which has no derivative")
+    allowed = _symbols_of(rule)
+    undefined = rule.function.atoms(AppliedUndef)
+    exprs: list[tuple[str, Any]] = [("function", rule.function)]
+    exprs += [(f"derivative w.r.t. {w!r}", e) for w, e in rule.derivative]
+    exprs += [(f"stable derivative w.r.t. {w!r}", e) for w, e in rule.stable_derivative]
+    if rule.stable is not None:
+        exprs.append(("stable form", rule.stable))
+    exprs += [(f"definition of {d.symbol}", d.value) for d in rule.where]
+    for what, expr in exprs:
+        if not isinstance(sp.sympify(expr), sp.Basic):
+            raise _fail(rid, f"{what} must be a sympy expression, got {type(expr).__name__}")
+        extra = {s for s in _free(expr) if s not in allowed and not _is_bound(s, expr)}
+        if undefined:
+            extra = {s for s in extra if not isinstance(s, sp.Dummy)}
+        if extra:
+            raise _fail(rid, f"{what} uses {sorted(map(str, extra))}, which are neither inputs, parameters nor definitions")
+    if undefined and not rule.examples:
+        raise _fail(rid, "a general rule (undefined f, g) needs examples: concrete functions to check it on")
+    if rule.reduction and "reduction" not in pnames:
+        raise _fail(rid, "reduction=True needs a 'reduction' choice parameter")
+    for a, b in rule.torch_kwargs:
+        if not _IDENT.match(a):
+            raise _fail(rid, f"torch keyword {a!r} is not an identifier (value {b!r})")
+
+
+def _is_bound(sym: sp.Basic, expr: Any) -> bool:
+    """True when ``sym`` only appears as a bound (summation / Lambda) variable."""
+    e = sp.sympify(expr)
+    return any(sym in getattr(node, "variables", ()) for node in sp.preorder_traversal(e) if hasattr(node, "variables"))
+
+
+def _check_assumptions(rid: str, what: str, symbol: sp.Basic, domain: sp.Set) -> None:
+    if not isinstance(symbol, sp.Symbol):
+        raise _fail(rid, f"{what} must be a sympy Symbol, got {type(symbol).__name__}")
+    if symbol.is_real is not True and domain.is_subset(sp.S.Reals):
+        raise _fail(rid, f"{what}: symbol {symbol} needs real=True (or positive=True) so that sympy simplifies correctly")
+    if domain.is_subset(sp.Interval.open(0, sp.oo)) and symbol.is_positive is not True:
+        raise _fail(rid, f"{what}: domain {domain} is positive, so symbol {symbol} needs positive=True")
+    if symbol.is_positive and not domain.is_subset(sp.Interval.open(0, sp.oo)):
+        raise _fail(rid, f"{what}: symbol {symbol} is declared positive but its domain {domain} is not")

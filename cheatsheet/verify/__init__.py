@@ -1,0 +1,1 @@
+"""Verification of the catalog: verdicts with evidence."""

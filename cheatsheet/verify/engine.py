@@ -1,0 +1,649 @@
+"""Verify one rule: randomized 50-digit identity testing as the gate, a symbolic proof attempt per
+branch, the kink conventions, the identities and the stable forms (FINDINGS §1).
+
+Every claim becomes a *group*: entries of a reference expression (sympy's derivative of the rule's
+function, made elementary) and of the claimed one, over a list of variables. The numeric gate
+evaluates both at every sample point with mpmath at 60 digits, and compares the claim with an
+independent numerical derivative (``mpmath.diff`` of the function) too. Then each group is proved
+symbolically region by region. A failure anywhere is a counterexample; a proof that does not go
+through makes the rule ``checked`` with the reason.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import mpmath
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from cheatsheet.expand import Instance, concrete, expand_where, instantiate, param_values
+from cheatsheet.latex import latex
+from cheatsheet.notation import i as I_
+from cheatsheet.notation import j as J_
+from cheatsheet.notation import mpmath_namespace
+from cheatsheet.rule import Identity, Input, Kink, Rule
+from cheatsheet.verify.hashing import VERIFIER_VERSION, rule_hash
+from cheatsheet.verify.sampling import breakpoints, draw, near, region_points, rng_for
+from cheatsheet.verify.symbolic import prove_nonnegative, prove_zero, resolve
+from cheatsheet.verify.verdict import Check, Counterexample, Verdict
+
+__all__ = ["DPS", "PROOF_SECONDS", "RANDOM_POINTS", "SIZES", "verify_rule"]
+
+DPS = 60  # working precision of the numeric gate
+RANDOM_POINTS = 20  # random points per parameter set, besides region and kink points
+PROOF_SECONDS = 4.0  # time limit of one symbolic attempt
+SIZES = (2, 3, 4)  # vector lengths checked
+MATRIX_SIZES = (2, 3)  # matrix sizes checked
+_REL = mpmath.mpf("1e-30")  # claim vs sympy's derivative, both at 60 digits
+_FD = mpmath.mpf("1e-18")  # claim vs mpmath.diff of the function
+_H = mpmath.mpf("1e-22")  # step of the numerical derivative
+_SIDE = mpmath.mpf("1e-30")  # distance from a kink for one-sided limits
+_MAX_PATTERNS = 24
+
+Point = dict[sp.Symbol, Any]
+
+
+class _Failed(Exception):
+    def __init__(self, cx: Counterexample) -> None:
+        super().__init__(cx.describe())
+        self.cx = cx
+
+
+def _mp_namespace() -> dict[str, Any]:
+    ns: dict[str, Any] = dict(mpmath_namespace())
+    ns["Heaviside"] = lambda x, h0=mpmath.mpf(0.5): mpmath.mpf(1) if x > 0 else (mpmath.mpf(0) if x < 0 else h0)
+    ns["sign"] = mpmath.sign
+    return ns
+
+
+_NS = _mp_namespace()
+
+
+def _compile(variables: Sequence[sp.Symbol], exprs: Sequence[sp.Basic]) -> Callable[..., list[Any]]:
+    fn = sp.lambdify(list(variables), list(exprs), modules=[_NS, "mpmath"])
+    return fn  # type: ignore[no-any-return]
+
+
+def _num(v: Any) -> mpmath.mpf | None:
+    """A real mpf, or None for a non-real or non-finite value."""
+    try:
+        z = mpmath.mpmathify(v)
+    except (TypeError, ValueError):
+        return None
+    if isinstance(z, mpmath.mpc):
+        if abs(z.imag) > abs(z.real) * mpmath.mpf("1e-40") + mpmath.mpf("1e-50"):
+            return None
+        z = z.real
+    if not mpmath.isfinite(z):
+        return None
+    return z
+
+
+def _fmt(v: Any) -> str:
+    z = _num(v)
+    return mpmath.nstr(z, 12) if z is not None else str(v)
+
+
+def _point_text(point: Point, names: dict[sp.Symbol, str]) -> dict[str, str]:
+    return {names.get(s, str(s)): mpmath.nstr(v, 10) for s, v in point.items() if s in names}
+
+
+@dataclass
+class _Group:
+    """A claim: entries of the reference and of the claimed expression over the same variables."""
+
+    label: str
+    variables: list[sp.Symbol]
+    true: list[sp.Expr]
+    claimed: list[sp.Expr]
+    entry_names: list[str]
+    points: list[Point]
+    names: dict[sp.Symbol, str]
+    fd: list[tuple[sp.Expr, sp.Symbol] | None] = field(default_factory=list)
+    relation: str = "="
+    prove: bool = True
+    proof_points: list[Point] = field(default_factory=list)
+
+
+@dataclass
+class _Session:
+    rule: Rule
+    prove: bool
+    seconds: float
+    checks: list[Check] = field(default_factory=list)
+    unproved: list[str] = field(default_factory=list)
+    methods: set[str] = field(default_factory=set)
+    points: int = 0
+    residual: mpmath.mpf = field(default_factory=lambda: mpmath.mpf(0))
+
+    # ------------------------------------------------------------ numeric gate
+    def gate(self, g: _Group) -> None:
+        fn_true = _compile(g.variables, g.true)
+        fn_claim = _compile(g.variables, g.claimed)
+        fd_fns: list[Callable[..., Any] | None] = []
+        for spec in g.fd or [None] * len(g.true):
+            if spec is None:
+                fd_fns.append(None)
+            else:
+                f_expr, var = spec
+                fd_fns.append(_compile(g.variables, [f_expr]))
+        for point in g.points:
+            args = [point[v] for v in g.variables]
+            with mpmath.workdps(DPS):
+                try:
+                    tv = fn_true(*args)
+                except (ZeroDivisionError, ValueError, OverflowError) as exc:
+                    raise ValueError(
+                        f"rule {self.rule.id!r}: {g.label}: the function cannot be evaluated at "
+                        f"{_point_text(point, g.names)} ({exc}); is the input domain right?"
+                    ) from exc
+                try:
+                    cv = fn_claim(*args)
+                except (ZeroDivisionError, ValueError, OverflowError):
+                    cv = [mpmath.nan] * len(tv)
+                for idx, (t, c) in enumerate(zip(tv, cv)):
+                    t_, c_ = _num(t), _num(c)
+                    if t_ is None:
+                        raise ValueError(
+                            f"rule {self.rule.id!r}: {g.label}: the reference value is not a finite real "
+                            f"number at {_point_text(point, g.names)}; is the input domain right?"
+                        )
+                    bad = c_ is None
+                    if not bad and g.relation == "=":
+                        res = abs(c_ - t_) / max(1, abs(t_))
+                        self.residual = max(self.residual, res)
+                        bad = res > _REL
+                    elif not bad:
+                        slack = _REL * max(1, abs(t_))
+                        # the group holds lhs as "true" and rhs as "claimed": the claim is lhs <= rhs
+                        bad = (t_ > c_ + slack) if g.relation == "<=" else (t_ < c_ - slack)
+                    if not bad and fd_fns[idx] is not None:
+                        spec = g.fd[idx]
+                        assert spec is not None
+                        fd_val = self._fd(fd_fns[idx], g.variables, args, spec[1])
+                        if fd_val is not None and abs(fd_val - c_) / max(1, abs(fd_val)) > _FD:
+                            raise _Failed(
+                                Counterexample(
+                                    claim=f"{g.label} {g.entry_names[idx]}".strip(),
+                                    point=_point_text(point, g.names),
+                                    expected=_fmt(fd_val),
+                                    got=_fmt(c_),
+                                )
+                            )
+                    if bad:
+                        raise _Failed(
+                            Counterexample(
+                                claim=f"{g.label} {g.entry_names[idx]}".strip(),
+                                point=_point_text(point, g.names),
+                                expected=_fmt(t_) if g.relation == "=" else f"{g.relation} {_fmt(t_)}",
+                                got=_fmt(c),
+                            )
+                        )
+            self.points += 1
+
+    def _fd(self, fn: Callable[..., Any], variables: list[sp.Symbol], args: list[Any], var: sp.Symbol) -> Any:
+        pos = variables.index(var)
+
+        def f(t: Any) -> Any:
+            a = list(args)
+            a[pos] = t
+            return fn(*a)[0]
+
+        try:
+            return _num(mpmath.diff(f, args[pos], h=_H))
+        except (ZeroDivisionError, ValueError, OverflowError):
+            return None
+
+    # ------------------------------------------------------------ symbolic
+    def attempt(self, g: _Group) -> None:
+        if not self.prove or not g.prove:
+            self.unproved.append(f"{g.label}: no proof attempted")
+            self.checks.append(Check(g.label, "checked", "randomized 50-digit testing", "no proof attempted"))
+            return
+        points = g.proof_points or g.points
+        done: set[tuple[int, tuple[Any, ...]]] = set()
+        methods: set[str] = set()
+        regions: set[tuple[Any, ...]] = set()
+        for idx, (t, c) in enumerate(zip(g.true, g.claimed)):
+            # '=': true - claimed vanishes; '<=' (lhs <= rhs): rhs - lhs >= 0; '>=': lhs - rhs >= 0
+            diff = sp.sympify(c) - sp.sympify(t) if g.relation == "<=" else sp.sympify(t) - sp.sympify(c)
+            prover = prove_zero if g.relation == "=" else prove_nonnegative
+            branchy = diff.has(sp.Piecewise, sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min)
+            for point in points if branchy else points[:1]:
+                if branchy:
+                    try:
+                        resolved, pattern = resolve(diff, point)
+                    except ValueError:
+                        continue
+                else:
+                    resolved, pattern = diff, ()
+                if (idx, pattern) in done:
+                    continue
+                done.add((idx, pattern))
+                regions.add(pattern)
+                if len(done) > _MAX_PATTERNS * len(g.true):
+                    self._unproved(g, "too many piecewise regions to prove one by one")
+                    return
+                method, why = prover(resolved, self.seconds)
+                if method is None:
+                    self._unproved(g, f"{g.entry_names[idx] or 'entry'}: {why}".strip())
+                    return
+                methods.add(method)
+        how = "symbolic (" + ", ".join(sorted(methods)) + ")"
+        if len(regions) > 1:
+            how += f", region by region ({len(regions)} regions)"
+        self.methods.add(how.split(",")[0])
+        self.checks.append(Check(g.label, "proved", how))
+
+    def _unproved(self, g: _Group, why: str) -> None:
+        self.unproved.append(f"{g.label}: {why}")
+        self.checks.append(Check(g.label, "checked", "randomized 50-digit testing", why))
+
+    def run(self, g: _Group) -> None:
+        self.gate(g)
+        self.attempt(g)
+
+
+# ---------------------------------------------------------------- parameters and points
+def _param_sets(rule: Rule) -> list[dict[sp.Symbol, sp.Expr]]:
+    """Defaults first, then each listed sample, then two random draws inside the domains."""
+    numeric = [p for p in rule.params if p.symbol is not None]
+    defaults = param_values(rule, {})
+    sets = [defaults]
+    if not numeric:
+        return sets
+    for p in numeric:
+        for s in p.samples:
+            d = dict(defaults)
+            assert p.symbol is not None
+            d[p.symbol] = sp.sympify(s)
+            sets.append(d)
+    rng = rng_for(rule.id, "params")
+    for _ in range(2):
+        d = dict(defaults)
+        for p in numeric:
+            assert p.symbol is not None
+            v = draw(p.domain, rng)
+            d[p.symbol] = sp.Rational(str(mpmath.nstr(v, 4)))
+            if d[p.symbol] not in p.domain:
+                d[p.symbol] = sp.sympify(p.default)
+        sets.append(d)
+    return sets
+
+
+def _as_mp(values: dict[sp.Symbol, sp.Expr]) -> Point:
+    with mpmath.workdps(DPS):
+        return {s: mpmath.mpf(sp.Float(v, DPS)) if not isinstance(v, mpmath.mpf) else v for s, v in values.items()}
+
+
+def _scalar_points(
+    rule: Rule, inputs: Sequence[Input], pset: dict[sp.Symbol, sp.Expr], exprs: Sequence[sp.Basic], tag: Any
+) -> list[Point]:
+    """Random points for scalar inputs, plus region and near-kink points along each input."""
+    rng = rng_for(rule.id, tag, tuple(sorted(map(str, pset.values()))))
+    pvals = _as_mp(pset)
+    points: list[Point] = []
+    with mpmath.workdps(DPS):
+        for _ in range(RANDOM_POINTS):
+            pt = {inp.symbol: draw(inp.domain, rng) for inp in inputs}
+            points.append(pt | pvals)
+        for inp in inputs:
+            var = inp.symbol
+            assert isinstance(var, sp.Symbol)
+            others = [o for o in inputs if o is not inp]
+            base = {o.symbol: draw(o.domain, rng) for o in others}
+            fixed = {s: sp.Float(str(v), DPS) for s, v in (base | pvals).items()}
+            breaks = breakpoints(exprs, var, fixed)
+            for kk in rule.kinks_for(inp.name):
+                loc = sp.sympify(kk.at).subs(fixed)
+                if loc.is_number:
+                    breaks.append(mpmath.mpf(sp.Float(loc, DPS)))
+            for v in near(breaks, inp.domain) + region_points(breaks, inp.domain, rng):
+                points.append(base | {var: v} | pvals)
+    return points
+
+
+def _names(rule: Rule) -> dict[sp.Symbol, str]:
+    out: dict[sp.Symbol, str] = {}
+    for inp in rule.inputs:
+        if isinstance(inp.symbol, sp.Symbol):
+            out[inp.symbol] = inp.name
+    for p in rule.params:
+        if p.symbol is not None:
+            out[p.symbol] = p.name
+    return out
+
+
+# ---------------------------------------------------------------- scalar rules
+def _scalar_groups(s: _Session, rule: Rule, function: sp.Basic, claims: dict[str, sp.Basic], tag: str) -> None:
+    f = concrete(function, rule)
+    scalars = [inp for inp in rule.inputs if inp.shape == "scalar"]
+    params = [p.symbol for p in rule.params if p.symbol is not None]
+    variables = [inp.symbol for inp in scalars] + params
+    names = _names(rule)
+    for wrt, claim in claims.items():
+        var = rule.input(wrt).symbol
+        assert isinstance(var, sp.Symbol)
+        true = sp.diff(f, var)
+        c = concrete(claim, rule)
+        psets = _param_sets(rule)
+        points: list[Point] = []
+        for k, pset in enumerate(psets):
+            pts = _scalar_points(rule, scalars, pset, [f, c], (tag, wrt, k))
+            points += pts
+            if k == 0:
+                proof_points = pts
+        label = f"{tag}∂/∂{wrt}"
+        g = _Group(label, variables, [true], [c], [""], points, names, fd=[(f, var)], proof_points=proof_points)
+        s.run(g)
+        if not tag:
+            for kink in rule.kinks_for(wrt):
+                _check_kink(s, rule, kink, f, true, c, var, psets, scalars)
+
+
+def _check_kink(
+    s: _Session, rule: Rule, kink: Kink, f: sp.Basic, true: sp.Basic, claim: sp.Basic,
+    var: sp.Symbol, psets: list[dict[sp.Symbol, sp.Expr]], scalars: Sequence[Input],
+) -> None:
+    """One-sided derivatives, continuity, and the convention's value, exactly and at 60 digits."""
+    label = f"kink at {var} = {kink.at}"
+    names = _names(rule)
+    others = [o for o in scalars if o.symbol != var]
+    rng = rng_for(rule.id, "kink", str(kink.at))
+    all_exact = True
+    for pset in psets:
+        for _ in range(2 if others else 1):
+            fixed: dict[sp.Symbol, sp.Expr] = dict(pset)
+            for o in others:
+                fixed[o.symbol] = sp.Rational(mpmath.nstr(draw(o.domain, rng), 6))
+            loc = sp.sympify(kink.at).subs(fixed)
+            point_text = _point_text(_as_mp(fixed | {var: loc}), names)
+            with mpmath.workdps(DPS):
+                loc_mp = mpmath.mpf(sp.Float(loc, DPS))
+                fvals = {}
+                for side, sign_ in (("left", -1), ("right", 1)):
+                    at = loc_mp + sign_ * _SIDE
+                    pt = _as_mp(fixed) | {var: at}
+                    got = _num(sp.lambdify(list(pt), true, modules=[_NS, "mpmath"])(*pt.values()))
+                    fvals[side] = _num(sp.lambdify(list(pt), f, modules=[_NS, "mpmath"])(*pt.values()))
+                    stated = concrete(getattr(kink, side), rule)
+                    want = _num(sp.sympify(stated).subs(fixed).evalf(DPS))
+                    if got is None or want is None or abs(got - want) > mpmath.mpf("1e-20") * max(1, abs(got)):
+                        raise _Failed(Counterexample(f"{label}: {side} derivative", point_text, _fmt(got), _fmt(want)))
+                    # exact: the branch active on this side, continued to the kink
+                    branch, _ = resolve(true.subs(fixed), {var: sp.Float(at, DPS)})
+                    exact = sp.sympify(branch).subs(var, loc) - sp.sympify(stated).subs(fixed)
+                    if s.prove and prove_zero(exact, s.seconds)[0] is None:
+                        all_exact = False
+                assert fvals["left"] is not None and fvals["right"] is not None
+                gap = abs(fvals["left"] - fvals["right"])
+                continuous = gap < mpmath.mpf("1e-20")
+                if continuous == kink.jump:
+                    what = "the function jumps here; mark the kink jump=True" if not continuous else "the function is continuous here; it is not a jump"
+                    raise _Failed(Counterexample(f"{label}: continuity", point_text, what, f"jump={kink.jump}"))
+            # the printed derivative, evaluated exactly at the kink, must be the stated convention
+            value = sp.sympify(claim).subs(fixed).subs(var, loc)
+            torch_value = concrete(kink.torch, rule).subs(fixed)
+            if prove_zero(sp.sympify(value) - torch_value, s.seconds)[0] is None:
+                with mpmath.workdps(DPS):
+                    a, b = _num(sp.N(value, DPS)), _num(sp.N(torch_value, DPS))
+                if a is None or b is None or abs(a - b) > _REL:
+                    raise _Failed(
+                        Counterexample(f"{label}: printed derivative at the kink vs PyTorch's convention", point_text, _fmt(b), _fmt(a))
+                    )
+                all_exact = False
+            if not kink.jump:
+                with mpmath.workdps(DPS):
+                    ends = [_num(sp.N(concrete(e_, rule).subs(fixed), DPS)) for e_ in (kink.left, kink.right)]
+                assert ends[0] is not None and ends[1] is not None
+                lo_v, hi_v = min(ends), max(ends)
+                for who, val in (("PyTorch", kink.torch), ("JAX", kink.jax)):
+                    if val is None:
+                        continue
+                    with mpmath.workdps(DPS):
+                        v = _num(sp.N(concrete(val, rule).subs(fixed), DPS))
+                        assert v is not None
+                        inside = lo_v - _REL <= v <= hi_v + _REL
+                    if not inside:
+                        raise _Failed(
+                            Counterexample(f"{label}: {who}'s value lies outside the subdifferential", point_text,
+                                           f"in [{_fmt(lo_v)}, {_fmt(hi_v)}]", _fmt(v))
+                        )
+    s.methods.add("kink conventions")
+    if all_exact or not s.prove:
+        s.checks.append(Check(label, "proved" if s.prove else "checked", "one-sided limits and convention, exact"))
+    else:
+        s.unproved.append(f"{label}: one-sided limits checked at 60 digits, not proved exactly")
+        s.checks.append(Check(label, "checked", "one-sided limits at 60 digits"))
+
+
+# ---------------------------------------------------------------- vector and matrix rules
+def _instance_points(rule: Rule, inst: Instance, params: list[sp.Symbol], tag: Any) -> list[Point]:
+    """Random entries (simplex vectors normalised, square matrices 2I + 0.3N) for each parameter set."""
+    out: list[Point] = []
+    for k, pset in enumerate(_param_sets(rule)):
+        rng = rng_for(rule.id, tag, inst.size, k)
+        pvals = _as_mp(pset)
+        for _ in range(max(6, RANDOM_POINTS // 2)):
+            pt: Point = {}
+            with mpmath.workdps(DPS):
+                for inp in rule.inputs:
+                    if inp.shape == "vector":
+                        syms = [v for v, owner in inst.variables if owner is inp]
+                        if inp.simplex:
+                            raw = [mpmath.mpf(rng.uniform(0.05, 1.0)) for _ in range(inst.size)]
+                            total = sum(raw)
+                            for sym_, val in zip(syms, raw):
+                                pt[sym_] = val / total
+                        else:
+                            for sym_ in syms:
+                                pt[sym_] = draw(inp.domain, rng)
+                    elif inp.shape == "matrix":
+                        mat = inst.explicit[inp.symbol]
+                        for (r, c_), sym_ in zip(((r, c_) for r in range(mat.rows) for c_ in range(mat.cols)), mat):
+                            diag = 2 if (r == c_ and mat.rows == mat.cols) else 0
+                            pt[sym_] = mpmath.mpf(diag + 0.3 * rng.gauss(0, 1))
+                    elif not inp.class_index:
+                        pt[inp.symbol] = draw(inp.domain, rng)
+            out.append(pt | pvals)
+    return out
+
+
+def _class_values(rule: Rule, size: int) -> list[dict[sp.Symbol, int]]:
+    classes = [inp for inp in rule.inputs if inp.class_index]
+    if not classes:
+        return [{}]
+    (cls_inp,) = classes
+    return [{cls_inp.symbol: c} for c in range(1, size + 1)]
+
+
+def _vector_groups(s: _Session, rule: Rule, function: sp.Basic, claims: dict[str, sp.Basic], tag: str) -> None:
+    params = [p.symbol for p in rule.params if p.symbol is not None]
+    names = _names(rule)
+    f_c = concrete(function, rule)
+    sizes = MATRIX_SIZES if rule.shape == "matrix" else SIZES
+    for size in sizes:
+        inst = instantiate(rule, size)
+        scalars = [inp.symbol for inp in rule.inputs if inp.shape == "scalar" and not inp.class_index]
+        variables = [v for v, _ in inst.variables] + scalars + params
+        for sym_, owner in inst.variables:
+            names[sym_] = str(sym_)
+        points = _instance_points(rule, inst, params, (tag, "points"))
+        for cls in _class_values(rule, size):
+            cls_text = "".join(f", {names.get(k_, k_)}={v}" for k_, v in cls.items())
+            for wrt, claim in claims.items():
+                c_c = concrete(claim, rule)
+                wrt_inp = rule.input(wrt)
+                if wrt_inp.shape == "scalar":
+                    wrt_vars: list[sp.Expr] = [wrt_inp.symbol]
+                else:
+                    wrt_vars = inst.by_input[wrt]
+                true: list[sp.Expr] = []
+                claimed: list[sp.Expr] = []
+                entry_names: list[str] = []
+                fd: list[tuple[sp.Expr, sp.Symbol] | None] = []
+                if rule.shape == "matrix":
+                    fx = inst.apply(f_c.subs(cls))
+                    gmat = inst.apply(c_c.subs(cls))
+                    mat = inst.explicit[wrt_inp.symbol]
+                    for r in range(mat.rows):
+                        for c_ in range(mat.cols):
+                            v = mat[r, c_]
+                            true.append(sp.diff(fx, v))
+                            claimed.append(gmat[r, c_] if isinstance(gmat, sp.MatrixBase) else gmat)
+                            entry_names.append(f"[{r + 1},{c_ + 1}]")
+                            fd.append((fx, v))
+                elif rule.vector_output:
+                    for a in range(1, size + 1):
+                        fa = inst.apply(f_c, {I_: a} | cls)
+                        for b, v in enumerate(wrt_vars, start=1):
+                            if not isinstance(v, sp.Symbol):
+                                continue
+                            true.append(sp.diff(fa, v))
+                            idx = {I_: a, J_: b} if wrt_inp.shape == "vector" else {I_: a}
+                            claimed.append(inst.apply(c_c, idx | cls))
+                            entry_names.append(f"[{a},{b}]" if wrt_inp.shape == "vector" else f"[{a}]")
+                            fd.append((fa, v))
+                else:
+                    fx = inst.apply(f_c, cls)
+                    for a, v in enumerate(wrt_vars, start=1):
+                        if not isinstance(v, sp.Symbol):
+                            continue
+                        true.append(sp.diff(fx, v))
+                        claimed.append(inst.apply(c_c, {I_: a} | cls) if wrt_inp.shape == "vector" else inst.apply(c_c, cls))
+                        entry_names.append(f"[{a}]" if wrt_inp.shape == "vector" else "")
+                        fd.append((fx, v))
+                label = f"{tag}∂/∂{wrt} (n={size}{cls_text})"
+                g = _Group(label, variables, true, claimed, entry_names, points, names, fd=fd,
+                           prove=size < 4 or len(true) <= 4)
+                s.run(g)
+
+
+# ---------------------------------------------------------------- identities and stable forms
+def _identity_group(rule: Rule, ident: Identity, label: str) -> list[_Group]:
+    lhs, rhs = concrete(ident.lhs, rule), concrete(ident.rhs, rule)
+    params = [p.symbol for p in rule.params if p.symbol is not None]
+    names = _names(rule)
+    if rule.shape == "scalar" or not (lhs.has(sp.Indexed) or rhs.has(sp.Indexed) or lhs.has(sp.MatrixSymbol)):
+        extra = [Input(str(sym_), sym_, dom) for sym_, dom in ident.domains]
+        scalars = [inp for inp in rule.inputs if inp.shape == "scalar" and not inp.class_index] + extra
+        used = (lhs.free_symbols | rhs.free_symbols)
+        scalars = [inp for inp in scalars if inp.symbol in used]
+        for e in extra:
+            names[e.symbol] = str(e.symbol)
+        variables = [inp.symbol for inp in scalars] + params
+        points: list[Point] = []
+        for k, pset in enumerate(_param_sets(rule)):
+            points += _scalar_points(rule, scalars, pset, [lhs, rhs], (label, k))
+        return [_Group(label, variables, [lhs], [rhs], [""], points, names, relation=ident.relation)]
+    groups = []
+    for size in SIZES[:2]:
+        inst = instantiate(rule, size)
+        scalars = [inp.symbol for inp in rule.inputs if inp.shape == "scalar" and not inp.class_index]
+        variables = [v for v, _ in inst.variables] + scalars + params
+        for sym_, _ in inst.variables:
+            names[sym_] = str(sym_)
+        points = _instance_points(rule, inst, params, (label, "points"))
+        free = [ix for ix in (I_, J_) if ix in (lhs.free_symbols | rhs.free_symbols)]
+        for cls in _class_values(rule, size):
+            ls, rs, en = [], [], []
+            for combo in itertools.product(range(1, size + 1), repeat=len(free)):
+                idx = dict(zip(free, combo)) | cls
+                ls.append(inst.apply(lhs, idx))
+                rs.append(inst.apply(rhs, idx))
+                en.append("[" + ",".join(map(str, combo)) + "]" if combo else "")
+            groups.append(_Group(f"{label} (n={size})", variables, ls, rs, en, points, names, relation=ident.relation))
+    return groups
+
+
+def _identity_label(ident: Identity) -> str:
+    rel = {"=": "=", "<=": r"\le", ">=": r"\ge"}[ident.relation]
+    return f"identity {latex(ident.lhs)} {rel} {latex(ident.rhs)}"
+
+
+def _stable_groups(s: _Session, rule: Rule) -> None:
+    if rule.stable is not None:
+        for g in _identity_group(rule, Identity(rule.function, rule.stable), "stable form"):
+            s.run(g)
+    for wrt, expr in rule.stable_derivatives.items():
+        claim = rule.derivatives[wrt]
+        for g in _identity_group(rule, Identity(claim, expr), f"stable derivative ∂/∂{wrt}"):
+            s.run(g)
+    if any(d.stable is not None for d in rule.where):
+        plain = {"function": rule.function} | {f"∂/∂{w}": e for w, e in rule.derivatives.items()}
+        for what, expr in plain.items():
+            stable_expr = expand_where(expr, rule.where, stable=True)
+            for g in _identity_group(rule, Identity(expand_where(expr, rule.where), stable_expr), f"stable definitions in {what}"):
+                s.run(g)
+
+
+# ---------------------------------------------------------------- general rules
+def _general(s: _Session, rule: Rule) -> None:
+    """Prove the abstract rule with sympy's differentiation, then check each concrete example."""
+    for wrt, claim in rule.derivatives.items():
+        var = rule.input(wrt).symbol
+        true = sp.diff(rule.function, var)
+        method, why = prove_zero(true - claim, s.seconds) if s.prove else (None, "no proof attempted")
+        if method is None:
+            why = "sympy's calculus does not prove it for abstract functions"
+            s.unproved.append(f"abstract ∂/∂{wrt}: {why}; checked on {len(rule.examples)} concrete examples")
+            s.checks.append(Check(f"abstract ∂/∂{wrt}", "checked", "concrete examples only", why))
+        else:
+            s.methods.add("symbolic (abstract)")
+            s.checks.append(Check(f"abstract ∂/∂{wrt}", "proved", f"symbolic ({method})"))
+    for k, example in enumerate(rule.examples):
+        mapping = dict(example)
+
+        def sub(e: sp.Basic, _m: dict[sp.Basic, sp.Lambda] = mapping) -> sp.Basic:
+            for func, lam in _m.items():
+                e = e.replace(func, lam)
+            return e.doit()
+
+        shown = ", ".join(f"{f_} = {latex(lam.expr)}" for f_, lam in mapping.items())
+        _scalar_groups(s, rule, sub(rule.function), {w: sub(c) for w, c in rule.derivatives.items()}, f"example {k + 1} ({shown}): ")
+
+
+# ---------------------------------------------------------------- entry point
+def verify_rule(rule: Rule, *, prove: bool = True, seconds: float = PROOF_SECONDS) -> Verdict:
+    """Verify ``rule`` and return its verdict with the evidence. Never raises for a false claim."""
+    start = time.perf_counter()
+    s = _Session(rule, prove=prove, seconds=seconds)
+    s.methods.add("randomized 50-digit identity testing")
+    s.methods.add("mpmath numerical derivative")
+    try:
+        if rule.is_general:
+            _general(s, rule)
+        elif rule.shape == "scalar":
+            _scalar_groups(s, rule, rule.function, rule.derivatives, "")
+        else:
+            _vector_groups(s, rule, rule.function, rule.derivatives, "")
+        for ident in rule.identities:
+            for g in _identity_group(rule, ident, _identity_label(ident)):
+                s.run(g)
+        if rule.identities:
+            s.methods.add("identities")
+        _stable_groups(s, rule)
+    except _Failed as failure:
+        return Verdict(
+            rule_id=rule.id, status="failed", methods=tuple(sorted(s.methods)), points=s.points,
+            max_residual=float(s.residual), seconds=time.perf_counter() - start,
+            reason=f"false claim: {failure.cx.describe()}", counterexample=failure.cx,
+            checks=tuple(s.checks) + (Check(failure.cx.claim, "failed", "randomized 50-digit testing", failure.cx.describe()),),
+            content_hash=rule_hash(rule), verifier_version=VERIFIER_VERSION,
+        )
+    status = "proved" if not s.unproved and prove else "checked"
+    reason = "" if status == "proved" else ("; ".join(s.unproved) if s.unproved else "no symbolic proof attempted")
+    return Verdict(
+        rule_id=rule.id, status=status, methods=tuple(sorted(s.methods)), points=s.points,
+        max_residual=float(s.residual), seconds=time.perf_counter() - start, reason=reason,
+        checks=tuple(s.checks), content_hash=rule_hash(rule), verifier_version=VERIFIER_VERSION,
+    )
+
+
+def _undefined(expr: sp.Basic) -> set[Any]:
+    return {a.func for a in sp.sympify(expr).atoms(AppliedUndef)}

@@ -1,0 +1,64 @@
+"""The verification record shipped with the package: the verdict of every rule, keyed by id and
+stamped with the rule's content hash, so that importing the package never runs the verifier.
+
+A verdict whose hash no longer matches its rule is reported as ``unverified``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from cheatsheet.fsutil import atomic_write
+from cheatsheet.rule import Rule
+from cheatsheet.verify.hashing import VERIFIER_VERSION, rule_hash
+from cheatsheet.verify.verdict import Verdict
+
+__all__ = ["RECORD_PATH", "load_record", "record_json", "verdict_for", "write_record"]
+
+RECORD_PATH = Path(__file__).resolve().parent.parent / "data" / "verdicts.json"
+
+
+@functools.cache
+def load_record(path: Path = RECORD_PATH) -> dict[str, dict[str, Any]]:
+    """Rule id -> verdict dict, from the shipped record (empty when there is none)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    rules: dict[str, dict[str, Any]] = data.get("rules", {})
+    return rules
+
+
+def verdict_for(rule: Rule) -> Verdict:
+    """The shipped verdict for ``rule``, or an ``unverified`` one when the record is stale or silent."""
+    entry = load_record().get(rule.id)
+    if entry is None:
+        return Verdict(rule.id, "unverified", reason="no verdict in the shipped record; run `cheatsheet verify`")
+    if entry.get("content_hash") != rule_hash(rule):
+        return Verdict(
+            rule.id, "unverified",
+            reason="the rule changed since it was verified (content hash differs); run `cheatsheet verify`",
+        )
+    return Verdict.from_dict(entry)
+
+
+def record_json(verdicts: Iterable[Verdict], previous: dict[str, dict[str, Any]] | None = None,
+                keep: Iterable[str] = ()) -> str:
+    """The record's text: sorted, without timings, so that the same catalog gives the same bytes."""
+    rules = {k: v for k, v in (previous or {}).items() if k in set(keep)}
+    for v in verdicts:
+        rules[v.rule_id] = v.to_dict(timing=False)
+    body = {"verifier_version": VERIFIER_VERSION, "rules": dict(sorted(rules.items()))}
+    return json.dumps(body, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_record(verdicts: Iterable[Verdict], catalog_ids: Iterable[str], path: Path = RECORD_PATH) -> Path:
+    """Update the record with ``verdicts``; entries of other rules still in the catalog are kept."""
+    text = record_json(verdicts, load_record(path), keep=catalog_ids)
+    atomic_write(path, text)
+    load_record.cache_clear()
+    return path
