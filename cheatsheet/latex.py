@@ -20,6 +20,7 @@ from cheatsheet.notation import Indicator, MaxOver, Notation
 
 __all__ = ["TextbookPrinter", "latex"]
 
+_INVERSE_TRIG = frozenset({"asin", "acos", "atan", "acot", "asec", "acsc", "asinh", "acosh", "atanh", "acoth", "asech", "acsch"})
 _TALL = (r"\frac", r"\sum", r"\begin", r"\sqrt", r"\max", r"\prod")
 
 
@@ -81,6 +82,8 @@ class TextbookPrinter(LatexPrinter):
         special = getattr(self, "_print_" + func, None)
         if special is not None:
             return special(expr, exp)  # type: ignore[no-any-return]
+        if func in _INVERSE_TRIG:  # \arcsin, \operatorname{arsinh} (ISO 80000-2), as sympy's inv_trig_style="full"
+            func = ("ar" if func.endswith("h") else "arc") + func[1:]
         if func in accepted_latex_functions:
             name = "\\" + func
         else:
@@ -90,6 +93,14 @@ class TextbookPrinter(LatexPrinter):
     def _undef_name(self, func: Any) -> str:
         name = str(func)
         return {"finv": "f^{-1}"}.get(name, name)
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        # A long terminating decimal (SELU's λ and α, GELU's 0.044715) prints as the decimal, not as
+        # 5253504936777402467096674926473/5000000000000000000000000000000: whichever is shorter.
+        text = _decimal(expr)
+        if text is not None and len(text.lstrip("- ")) < len(str(abs(expr.p))) + len(str(expr.q)):
+            return text
+        return str(super()._print_Rational(expr))
 
     def _print_log(self, expr: sp.Expr, exp: str | None = None) -> str:
         return self._call(r"\ln", expr.args, exp)
@@ -212,6 +223,20 @@ class TextbookPrinter(LatexPrinter):
 
     def _print_Determinant(self, expr: sp.Basic) -> str:
         return r"\det" + self._paren(self._print(expr.args[0]))
+
+
+def _decimal(r: sp.Rational) -> str | None:
+    """The exact decimal expansion of a rational whose denominator is 2^a 5^b, else None."""
+    q, twos, fives = int(r.q), 0, 0
+    while q % 2 == 0:
+        q, twos = q // 2, twos + 1
+    while q % 5 == 0:
+        q, fives = q // 5, fives + 1
+    if q != 1 or r.q == 1:
+        return None
+    places = max(twos, fives)
+    digits = str(abs(int(r.p)) * 10**places // int(r.q)).rjust(places + 1, "0")
+    return ("- " if r.p < 0 else "") + digits[:-places] + "." + digits[-places:]
 
 
 def _factors(expr: sp.Expr) -> list[sp.Expr]:

@@ -70,6 +70,16 @@ def _mp_number(v: Any) -> Any:
     return mpmath.mpmathify(v)
 
 
+def _mp_pow_one(base: Any, exponent: Any) -> Any:
+    try:
+        return base**exponent
+    except ZeroDivisionError:
+        return mpmath.nan
+
+
+_mp_pow = np.vectorize(_mp_pow_one, otypes=[object])
+
+
 FLOAT = Backend("float64", lambda v: np.asarray(v, dtype=float), _FLOAT_FUNCS, float)
 MPMATH = Backend("mpmath", _mp_number, _MP_FUNCS, object)
 
@@ -195,6 +205,8 @@ class _Eval:
             arrs, axes = _align([self.ev(base), self.ev(ex)])
             if ex.is_Integer and b is FLOAT:
                 return _L(np.power(arrs[0], int(ex)) if int(ex) >= 0 else 1.0 / np.power(arrs[0], -int(ex)), axes)
+            if b is MPMATH:  # 0**-1 raises in mpmath; nan like float64, so an untaken Piecewise branch is harmless
+                return _L(_mp_pow(arrs[0], arrs[1]), axes)
             return _L(arrs[0] ** arrs[1], axes)
         if isinstance(e, sp.Piecewise):
             parts = [(self.ev(v), self.ev_bool(c)) for v, c in e.args]

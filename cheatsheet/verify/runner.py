@@ -58,6 +58,13 @@ def _safe_verify(rule: Rule, prove: bool) -> Verdict:
         )
 
 
+_SHARED: list[Rule] = []
+
+
+def _verify_shared(idx: int, prove: bool) -> Verdict:
+    return _safe_verify(_SHARED[idx], prove)
+
+
 def verify_many(
     rules: Sequence[Rule],
     *,
@@ -78,13 +85,20 @@ def verify_many(
         else:
             todo.append(idx)
     if jobs > 1 and len(todo) > 1:
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx) as pool:
-            futures = {pool.submit(_safe_verify, rules[idx], prove): idx for idx in todo}
-            for fut in as_completed(futures):
-                idx = futures[fut]
-                results[idx] = fut.result()
-                _finish(results[idx], use_cache and prove, progress)
+        # Workers are forked and find the rules in this module's memory: pickling would rebuild the
+        # catalog's unevaluated (textbook-ordered) expressions in sympy's canonical form.
+        global _SHARED
+        _SHARED = list(rules)
+        try:
+            ctx = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx) as pool:
+                futures = {pool.submit(_verify_shared, idx, prove): idx for idx in todo}
+                for fut in as_completed(futures):
+                    idx = futures[fut]
+                    results[idx] = fut.result()
+                    _finish(results[idx], use_cache and prove, progress)
+        finally:
+            _SHARED = []
     else:
         for idx in todo:
             results[idx] = _safe_verify(rules[idx], prove)

@@ -48,7 +48,13 @@ def draw(domain: sp.Set, rng: random.Random) -> mpmath.mpf:
         return _interval_draw(sp.Interval(-sp.oo, sp.oo), rng)
     if isinstance(domain, sp.Interval):
         return _interval_draw(domain, rng)
-    raise ValueError(f"cannot sample from domain {domain}; use an Interval, a Union of intervals or a FiniteSet")
+    if domain.is_subset(sp.S.Integers):  # Integers, Naturals, Range: a small integer inside
+        choices = [v for v in range(-6, 7) if v in domain]
+        if choices:
+            return mpmath.mpf(rng.choice(choices))
+    raise ValueError(
+        f"cannot sample from domain {domain}; use an Interval, a Union of intervals, a FiniteSet or a set of integers"
+    )
 
 
 def near(points: Iterable[mpmath.mpf], domain: sp.Set) -> list[mpmath.mpf]:
@@ -84,13 +90,17 @@ def breakpoints(exprs: Iterable[sp.Basic], var: sp.Symbol, subs: dict[sp.Basic, 
     (random points still cover them).
     """
     found: set[sp.Expr] = set()
+    seen: set[sp.Basic] = set()
     for expr in exprs:
         for atom in _switch_arguments(sp.sympify(expr)):
             e = atom.subs(subs)
-            if var not in e.free_symbols or len(e.free_symbols) != 1:
+            if e in seen or var not in e.free_symbols or len(e.free_symbols) != 1:
                 continue
+            seen.add(e)
             try:
-                sols = sp.solve(e, var)
+                # rational=False: solve with the 60-digit Floats as they are; the default rationalises
+                # them through nsimplify (PSLQ), 20x slower and rounded to 15 digits.
+                sols = sp.solve(e, var, rational=False)
             except (NotImplementedError, ValueError, TypeError):
                 continue
             for s in sols:

@@ -3,7 +3,8 @@
 A proof shows that ``true - claimed`` is identically zero: first the cheap route
 ``cancel(together(expand(piecewise_fold(e).rewrite(exp))))`` (FINDINGS §1: proves most rules and is
 3-10x faster); for differences of logarithms, that ``exp`` of the (real) difference cancels to 1;
-then ``simplify``. Piecewise rules are proved branch by branch: at a sample point every
+the same two after rewriting inverse trigonometric/hyperbolic functions as logarithms and erfc as
+1 − erf; then ``simplify``. Piecewise rules are proved branch by branch: at a sample point every
 Piecewise, |·|, max, min, sign and step is replaced by the branch active there, and the resulting
 analytic expressions are compared.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import sympy as sp
@@ -44,6 +45,14 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+# Functions that simplify does not relate to their definitions (FINDINGS §1): inverse trigonometric and
+# hyperbolic functions become logarithms, erfc becomes 1 − erf.
+_REWRITES: tuple[tuple[tuple[Any, ...], Any], ...] = (
+    ((sp.asin, sp.acos, sp.atan, sp.asinh, sp.acosh, sp.atanh), sp.log),
+    ((sp.erfc,), sp.erf),
+)
+
+
 def prove_zero(expr: sp.Basic, seconds: float) -> tuple[str | None, str]:
     """Try to show ``expr == 0`` identically: ``(method, "")`` on success, ``(None, why)`` otherwise."""
     e = sp.sympify(expr)
@@ -57,6 +66,13 @@ def prove_zero(expr: sp.Basic, seconds: float) -> tuple[str | None, str]:
             if e.has(sp.log) and sp.cancel(sp.powsimp(sp.expand(sp.exp(e)))) == 1:
                 # e is real-valued on the domain, so exp(e) = 1 identically means e = 0
                 return "exp-log", ""
+            for funcs, target in _REWRITES:
+                if e.has(*funcs):
+                    r = e.rewrite(target)
+                    if sp.cancel(sp.together(sp.expand(r))) == 0 or (
+                        r.has(sp.log) and sp.cancel(sp.powsimp(sp.expand(sp.exp(r)))) == 1
+                    ):
+                        return f"rewrite as {target.__name__}", ""
             if sp.simplify(e) == 0:
                 return "simplify", ""
             if sp.simplify(cheap) == 0:
@@ -73,8 +89,13 @@ def prove_nonnegative(expr: sp.Basic, seconds: float) -> tuple[str | None, str]:
     e = sp.sympify(expr)
     try:
         with time_limit(seconds):
-            for form in (e, sp.factor(sp.cancel(sp.together(e.rewrite(sp.exp)))), sp.factor(sp.simplify(e))):
-                if form.is_nonnegative:
+            forms: tuple[Callable[[], sp.Basic], ...] = (  # cheapest first, built lazily: simplify only if needed
+                lambda: e,
+                lambda: sp.factor(sp.cancel(sp.together(e.rewrite(sp.exp)))),
+                lambda: sp.factor(sp.simplify(e)),
+            )
+            for form in forms:
+                if form().is_nonnegative:
                     return "factor", ""
     except ProofTimeout:
         return None, f"symbolic proof ran past its {seconds:g} s limit"

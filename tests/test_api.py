@@ -1,0 +1,155 @@
+"""The Python API: look-up with suggestions, binding of inputs and parameters like a Python call,
+exact and float evaluation (the extremes named in the issue), numpy export, and a cheap import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import mpmath
+import numpy as np
+import pytest
+
+import cheatsheet
+from cheatsheet import UnknownRuleError
+
+
+def test_get_suggests_close_ids() -> None:
+    with pytest.raises(UnknownRuleError, match="Did you mean 'softplus'"):
+        cheatsheet.get("sofplus")
+    with pytest.raises(UnknownRuleError, match="cheatsheet list"):
+        cheatsheet.get("zzzzzz")
+
+
+def test_rules_by_family() -> None:
+    fams = cheatsheet.families()
+    assert list(fams)[:2] == ["general", "scalar"]
+    for fam in fams:
+        assert all(r.family == fam for r in cheatsheet.rules(fam))
+    assert sum(len(cheatsheet.rules(f)) for f in fams) == len(cheatsheet.rules())
+    with pytest.raises(ValueError, match="Did you mean 'loss'"):
+        cheatsheet.rules("losss")
+
+
+def test_inputs_bind_like_a_python_call() -> None:
+    mse = cheatsheet.get("mse_loss")
+    assert mse.evaluate(3.0, 1.0) == mse.evaluate(input=3.0, target=1.0) == mse.evaluate(3.0, target=1.0) == 4.0
+    with pytest.raises(TypeError, match="missing input"):
+        mse.evaluate(3.0)
+    with pytest.raises(TypeError, match="given twice"):
+        mse.evaluate(3.0, input=1.0, target=2.0)
+    with pytest.raises(TypeError, match="takes 2 input"):
+        mse.evaluate(1.0, 2.0, 3.0)
+    with pytest.raises(TypeError, match="Did you mean 'target'"):
+        mse.evaluate(1.0, targt=2.0)
+    with pytest.raises(ValueError, match="not one of"):
+        mse.evaluate([1.0], [2.0], reduction="average")
+
+
+def test_parameters_use_pytorch_names_and_defaults() -> None:
+    sp_ = cheatsheet.get("softplus")
+    assert sp_.param_defaults() == {"beta": 1, "threshold": 20}
+    assert sp_.evaluate(1.0, beta=2) == pytest.approx(np.log1p(np.exp(2.0)) / 2, rel=1e-15)
+    with pytest.raises(TypeError, match="Did you mean 'beta'"):
+        sp_.evaluate(1.0, betta=2)
+    with pytest.raises(ValueError, match="outside its domain"):
+        sp_.evaluate(1.0, beta=-1)
+    lr = cheatsheet.get("leaky_relu")
+    assert lr.derivative_at(0.0) == 0.01 and lr.derivative_at(0.0, negative_slope=0.2) == 0.2
+
+
+def test_wrt_selects_the_input() -> None:
+    mse = cheatsheet.get("mse_loss")
+    assert mse.derivative_at(3.0, 1.0) == 4.0
+    assert mse.derivative_at(3.0, 1.0, wrt="target") == -4.0
+    with pytest.raises(ValueError, match="no derivative w.r.t. 'weight'"):
+        mse.derivative_at(3.0, 1.0, wrt="weight")
+
+
+def test_reduction_scales_the_gradient() -> None:
+    mse = cheatsheet.get("mse_loss")
+    x, y = np.array([1.0, 2.0, 4.0]), np.zeros(3)
+    assert mse.evaluate(x, y) == pytest.approx(7.0)
+    assert mse.evaluate(x, y, reduction="sum") == pytest.approx(21.0)
+    np.testing.assert_allclose(mse.evaluate(x, y, reduction="none"), [1.0, 4.0, 16.0])
+    np.testing.assert_allclose(mse.derivative_at(x, y), 2 * x / 3)
+    np.testing.assert_allclose(mse.derivative_at(x, y, reduction="sum"), 2 * x)
+
+
+def test_vector_rules_return_jacobian_or_gradient() -> None:
+    p = cheatsheet.get("softmax").evaluate([1.0, 2.0, 3.0])
+    jac = cheatsheet.get("softmax").derivative_at([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(jac, np.diag(p) - np.outer(p, p), rtol=1e-14, atol=1e-16)
+    np.testing.assert_allclose(cheatsheet.get("logsumexp").derivative_at([1.0, 2.0, 3.0]), p, rtol=1e-14)
+    ce = cheatsheet.get("cross_entropy")
+    np.testing.assert_allclose(ce.derivative_at([1.0, 2.0, 3.0], 1), p - np.eye(3)[1], rtol=1e-13, atol=1e-16)
+    with pytest.raises(ValueError, match="class index in 0..2"):
+        ce.evaluate([1.0, 2.0, 3.0], 3)
+
+
+def test_batch_of_rows_for_class_losses() -> None:
+    ce = cheatsheet.get("cross_entropy")
+    logits = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
+    each = [ce.evaluate(logits[0], 2), ce.evaluate(logits[1], 0)]
+    assert ce.evaluate(logits, [2, 0]) == pytest.approx(np.mean(each), rel=1e-15)
+    grads = ce.derivative_at(logits, [2, 0])
+    assert grads.shape == (2, 3)
+    np.testing.assert_allclose(grads[0], ce.derivative_at(logits[0], 2) / 2, rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "rule_id,args,kwargs",
+    [
+        ("softmax", ([1000.0, -1000.0, 999.0],), {}),
+        ("softmax", ([-1000.0, -1001.0, -999.5],), {}),
+        ("logsumexp", ([1000.0, 1000.0, -1000.0],), {}),
+        ("gelu", (-8.0,), {}),
+        ("sigmoid", (30.0,), {}),
+        ("tanh", (-30.0,), {}),
+        ("logsigmoid", (30.0,), {}),
+        ("selu", (-1e-7,), {}),
+    ],
+)
+def test_float64_is_accurate_at_the_extremes(rule_id: str, args: tuple, kwargs: dict) -> None:  # type: ignore[type-arg]
+    """The issue's named cases: 1e-12 relative to the exact value, for f and its derivative."""
+    rule = cheatsheet.get(rule_id)
+    for fn in (rule.evaluate, rule.derivative_at):
+        got = np.asarray(fn(*args, **kwargs), dtype=float)
+        exact = np.asarray(fn(*args, exact=True, dps=40, **kwargs), dtype=object)
+        want = np.vectorize(float)(exact)
+        assert np.all(np.isfinite(got))
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+
+
+def test_exact_evaluation_at_any_precision() -> None:
+    s = cheatsheet.get("sigmoid")
+    with mpmath.workdps(80):
+        want = 1 / (1 + mpmath.exp(-mpmath.mpf(1)))
+        got = s.evaluate(1, exact=True, dps=80)
+        assert isinstance(got, mpmath.mpf)
+        assert abs(got - want) < mpmath.mpf(10) ** -78
+    assert s.derivative_at("0.5", exact=True, dps=30) == pytest.approx(float(s.derivative_at(0.5)), rel=1e-15)
+
+
+def test_to_numpy_gives_vectorised_callables() -> None:
+    f, df = cheatsheet.get("relu").to_numpy()
+    x = np.array([-1.0, 0.0, 2.0])
+    np.testing.assert_array_equal(f(x), [0.0, 0.0, 2.0])
+    np.testing.assert_array_equal(df(x), [0.0, 0.0, 1.0])
+    assert df.__name__ == "d_relu_d_input" and "PyTorch" in (df.__doc__ or "")
+
+
+def test_import_reads_the_record_and_runs_no_verifier() -> None:
+    """`import cheatsheet; get(...)` and a verdict look-up do not import the verifier engine or torch."""
+    code = (
+        "import sys, cheatsheet; r = cheatsheet.get('sigmoid'); v = r.verdict; "
+        "print(v.status, 'cheatsheet.verify.engine' in sys.modules, 'torch' in sys.modules, 'weasyprint' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["proved", "False", "False", "False"]
+
+
+def test_import_alone_does_not_load_sympy() -> None:
+    code = "import sys, cheatsheet; print('sympy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "False"
