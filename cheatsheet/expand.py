@@ -23,6 +23,7 @@ __all__ = [
     "expand_where",
     "instantiate",
     "param_values",
+    "reevaluate",
     "to_elementary",
 ]
 
@@ -82,9 +83,22 @@ def param_values(rule: Rule, values: Mapping[str, Any]) -> dict[sp.Symbol, sp.Ex
     return out
 
 
+def reevaluate(expr: sp.Basic) -> sp.Basic:
+    """``expr`` rebuilt with sympy's evaluation on.
+
+    Catalog expressions are built unevaluated (for the printer); left so, a ``6**(-1)`` stays a power
+    that lambdify turns into the 15-digit float 0.1666..., and the 50-digit gate fails by 1e-17.
+    """
+    if not expr.args or isinstance(expr, (sp.Indexed, sp.IndexedBase)):
+        return expr
+    with sp.evaluate(True):
+        return expr.func(*[reevaluate(a) for a in expr.args])
+
+
 def concrete(expr: sp.Basic, rule: Rule, *, stable: bool = False) -> sp.Basic:
-    """Definitions substituted, notation made elementary, derivatives and substitutions carried out."""
-    e = to_elementary(expand_where(expr, rule.where, stable=stable))
+    """Definitions substituted, notation made elementary, the result evaluated, derivatives and
+    substitutions carried out."""
+    e = reevaluate(to_elementary(expand_where(expr, rule.where, stable=stable)))
     if e.has(sp.Derivative, sp.Subs):
         e = e.doit()
     return e
@@ -104,6 +118,7 @@ class Instance:
     variables: list[tuple[sp.Symbol, Input]] = field(default_factory=list)
     explicit: dict[sp.Basic, sp.Matrix] = field(default_factory=dict)
     by_input: dict[str, list[sp.Expr]] = field(default_factory=dict)
+    _expanded: dict[sp.Basic, sp.Basic] = field(default_factory=dict, repr=False)
 
     def apply(self, expr: sp.Basic, indices: Mapping[sp.Symbol, int] | None = None) -> sp.Basic:
         """``expr`` at this size: sums expanded, free indices fixed, entries replaced by symbols."""
@@ -115,11 +130,16 @@ class Instance:
             if isinstance(e, sp.MatrixBase):
                 return e.applyfunc(lambda v: self._entries(v))
             return self._entries(e)
-        e = e.subs(n, self.size)
+        key = e
+        base = self._expanded.get(key)
+        if base is None:  # expand the sums once per expression, then fix the free indices per entry
+            base = e.subs(n, self.size).doit()
+            self._expanded[key] = base
         if indices:
-            e = e.subs(dict(indices))
-        e = e.doit()
-        return self._entries(e)
+            base = base.subs(dict(indices))
+            if base.has(sp.Sum):
+                base = base.doit()
+        return self._entries(base)
 
     def _entries(self, e: sp.Basic) -> sp.Basic:
         if not self.entries:

@@ -55,15 +55,22 @@ class TextbookPrinter(LatexPrinter):
                 a = -a
             if a != 1:
                 kept.append(a)
-        numbers = [a for a in kept if a.is_Number]
-        sums = [a for a in kept if isinstance(a, sp.Add)]
-        rest = [a for a in kept if not a.is_Number and not isinstance(a, sp.Add)]
-        ordered = numbers + rest + sums
+        # numbers first, then the factors in the catalog's order, except that a parenthesized sum never
+        # follows an operator name: (1 − y) ln(1 − x), not ln(1 − x)(1 − y), which reads as ln of a product
+        ordered = [a for a in kept if a.is_Number]
+        for a in (a for a in kept if not a.is_Number):
+            if isinstance(a, sp.Add) and ordered and _operator_call(ordered[-1]):
+                at = len(ordered) - 1
+                while at > 0 and _operator_call(ordered[at - 1]):
+                    at -= 1
+                ordered.insert(at, a)
+            else:
+                ordered.append(a)
         if not ordered:
             body = "1"
         elif len(ordered) == 1:
             body = self._print(ordered[0])
-            if negative and isinstance(ordered[0], sp.Add):
+            if isinstance(ordered[0], sp.Add):  # -(a + b), or 1·(a + b) as sympy's Sum builds it unevaluated
                 body = self._paren(body)
         else:
             body = str(super()._print_Mul(sp.Mul(*ordered, evaluate=False)))
@@ -76,8 +83,9 @@ class TextbookPrinter(LatexPrinter):
             return f"{body}^{{{exp}}}" if exp is not None else body
         if isinstance(expr, Notation):
             return self._call(type(expr).latex_name, expr.args, exp)
-        if isinstance(expr, AppliedUndef):
-            return self._call(self._undef_name(expr.func), expr.args, exp)
+        if isinstance(expr, AppliedUndef):  # g(x)^{2}, not g^{2}(x): the power applies to the value
+            body = self._call(self._undef_name(expr.func), expr.args)
+            return f"{body}^{{{exp}}}" if exp is not None else body
         func = expr.func.__name__
         special = getattr(self, "_print_" + func, None)
         if special is not None:
@@ -138,10 +146,12 @@ class TextbookPrinter(LatexPrinter):
         return f"{body}^{{{exp}}}" if exp is not None else body
 
     def _print_Max(self, expr: sp.Expr, exp: str | None = None) -> str:
-        return self._call(r"\max", expr.args, exp)
+        body = self._call(r"\max", expr.args)  # max(0, a)^{2}, not max^{2}(0, a)
+        return f"{body}^{{{exp}}}" if exp is not None else body
 
     def _print_Min(self, expr: sp.Expr, exp: str | None = None) -> str:
-        return self._call(r"\min", expr.args, exp)
+        body = self._call(r"\min", expr.args)
+        return f"{body}^{{{exp}}}" if exp is not None else body
 
     def _print_KroneckerDelta(self, expr: sp.Expr, exp: str | None = None) -> str:
         a, b = (self._print(x) for x in expr.args)
@@ -200,10 +210,21 @@ class TextbookPrinter(LatexPrinter):
 
     def _print_Subs(self, subs: sp.Subs) -> str:
         expr, old, new = subs.args
-        if isinstance(expr, sp.Derivative) and isinstance(expr.expr, AppliedUndef) and len(old) == 1:
-            primes = r"\prime" * expr.derivative_count
-            return f"{self._undef_name(expr.expr.func)}^{{{primes}}}" + self._paren(self._print(new[0]))
+        if isinstance(expr, sp.Derivative) and len(old) == 1 and isinstance(expr.expr, sp.Function):
+            inner = expr.expr
+            if len(inner.args) == 1 and inner.args[0] == old[0] and expr.variables == (old[0],) * expr.derivative_count:
+                primes = r"\prime" * expr.derivative_count
+                return f"{self._function_name(inner)}^{{{primes}}}" + self._paren(self._print(new[0]))
         return str(super()._print_Subs(subs))
+
+    def _function_name(self, f: sp.Function) -> str:
+        """The printed name of a one-argument function: σ, f, \\tanh, \\operatorname{erf}."""
+        if isinstance(f, AppliedUndef):
+            return self._undef_name(f.func)
+        if isinstance(f, Notation):
+            return type(f).latex_name
+        tex = self._print(f.func(sp.Symbol("x")))
+        return tex[: tex.index("(")] if "(" in tex else tex
 
     # -------------------------------------------------------------- matrices
     def _print_Transpose(self, expr: sp.Basic) -> str:
@@ -239,6 +260,16 @@ def _decimal(r: sp.Rational) -> str | None:
     return ("- " if r.p < 0 else "") + digits[:-places] + "." + digits[-places:]
 
 
+def _operator_call(e: sp.Basic) -> bool:
+    """True for a function printed as an operator name (ln, tanh, softplus, max), not a symbol (σ, Φ, f)."""
+    base = e.base if isinstance(e, sp.Pow) else e
+    if not isinstance(base, (sp.Function, sp.Max, sp.Min)) or isinstance(base, (AppliedUndef, Indicator)):
+        return False
+    if isinstance(base, Notation):
+        return type(base).latex_name.startswith(r"\operatorname")
+    return not isinstance(base, (sp.Abs, sp.KroneckerDelta, sp.exp))
+
+
 def _factors(expr: sp.Expr) -> list[sp.Expr]:
     """The factors of a possibly nested, unevaluated product."""
     if isinstance(expr, sp.Mul):
@@ -246,6 +277,45 @@ def _factors(expr: sp.Expr) -> list[sp.Expr]:
     return [expr]
 
 
+def _plain_delimiters(tex: str) -> str:
+    """``\\left( a \\right)`` and ``\\left| a \\right|`` become plain ``(a)``, ``|a|`` unless ``a`` is tall
+    (a fraction, sum, root or cases), as a typesetter would write them: sympy emits \\left everywhere."""
+    out: list[str] = []
+    pos = 0
+    while True:
+        start = tex.find(r"\left", pos)
+        if start < 0:
+            out.append(tex[pos:])
+            return "".join(out)
+        opener = tex[start + 5 : start + 6]
+        depth, k = 0, start
+        end = -1
+        while k < len(tex):
+            if tex.startswith(r"\left", k):
+                depth += 1
+                k += 5
+            elif tex.startswith(r"\right", k):
+                depth -= 1
+                if depth == 0:
+                    end = k
+                    break
+                k += 6
+            else:
+                k += 1
+        if end < 0 or opener not in "(|":
+            out.append(tex[pos : start + 6])
+            pos = start + 6
+            continue
+        closer = tex[end + 6 : end + 7]
+        inner = _plain_delimiters(tex[start + 6 : end])
+        out.append(tex[pos:start])
+        if any(t in inner for t in _TALL):
+            out.append(r"\left" + opener + inner + r"\right" + closer)
+        else:
+            out.append(opener + inner + closer)
+        pos = end + 7
+
+
 def latex(expr: Any, **settings: Any) -> str:
     """Textbook LaTeX of a sympy expression (the catalog's order of terms is kept)."""
-    return str(TextbookPrinter(settings).doprint(sp.sympify(expr)))
+    return _plain_delimiters(str(TextbookPrinter(settings).doprint(sp.sympify(expr))))

@@ -90,6 +90,8 @@ def _replace_node(expr: sp.Basic, old: sp.Basic, new: sp.Basic) -> sp.Basic:
 
 
 def _perturb_constant(expr: sp.Basic) -> tuple[sp.Basic, str] | None:
+    if expr.is_zero:
+        return sp.Rational(1, 3), "derivative 0 -> 1/3"
     for node in _value_nodes(expr):
         if isinstance(node, sp.Number) and node not in (0,):
             new = node + sp.Rational(1, 3)
@@ -99,6 +101,8 @@ def _perturb_constant(expr: sp.Basic) -> tuple[sp.Basic, str] | None:
 
 
 def _flip_sign(expr: sp.Basic) -> tuple[sp.Basic, str] | None:
+    if expr.is_zero:
+        return None  # -0 is 0: not a mutant
     for node in _value_nodes(expr):
         if isinstance(node, sp.Add) and len(node.args) >= 2:
             term = node.args[-1]

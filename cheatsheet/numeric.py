@@ -239,24 +239,81 @@ def _rows(rule: Rule, values: dict[str, Any], batch: int) -> list[dict[str, Any]
     return rows
 
 
+def _value(rule: Rule, values: dict[str, Any], params: dict[str, Any], backend: Backend) -> Any:
+    exact = backend is MPMATH
+    if rule.shape == "matrix":
+        return _matrix_eval(rule, "f", values, params, exact)
+    if rule.shape == "scalar":
+        out = _elementwise(rule, "f", values, params, backend)
+        if rule.reduction:
+            out = _reduce(rule, out, params, np.shape(out)[0] if np.ndim(out) else 1)
+        return _result(out, backend)
+    batch = _batched(rule, values)
+    axes = (I_,) if rule.vector_output else ()
+    if batch is None:
+        return _result(_vector(rule, "f", values, params, backend, axes), backend)
+    losses = np.array([_vector(rule, "f", row, params, backend, axes) for row in _rows(rule, values, batch)], dtype=object)
+    return _result(_reduce(rule, losses.astype(float) if not exact else losses, params, batch), backend)
+
+
+def _derivative(rule: Rule, w: str, values: dict[str, Any], params: dict[str, Any], backend: Backend) -> Any:
+    exact = backend is MPMATH
+    if rule.shape == "matrix":
+        return _matrix_eval(rule, w, values, params, exact)
+    if rule.shape == "scalar":
+        out = _elementwise(rule, w, values, params, backend)
+        if rule.reduction:
+            out = _scale(rule, np.asarray(out), params, max(np.size(out), 1), np.shape(out)[0] if np.ndim(out) else 1)
+        return _result(out, backend)
+    wrt_vector = rule.input(w).shape == "vector"
+    axes: tuple[sp.Symbol, ...]
+    if rule.vector_output:
+        axes = (I_, J_) if wrt_vector else (I_,)
+    else:
+        axes = (I_,) if wrt_vector else ()
+    batch = _batched(rule, values)
+    if batch is None:
+        return _result(_vector(rule, w, values, params, backend, axes), backend)
+    rows = [_vector(rule, w, row, params, backend, axes) for row in _rows(rule, values, batch)]
+    grads = np.array(rows, dtype=float if not exact else object)
+    return _result(_scale(rule, grads, params, batch, batch), backend)
+
+
+_MAX_DIGITS = 20000
+_TRUST_ZERO = 1000
+
+
+def _adaptive(compute: Callable[[], Any], dps: int) -> Any:
+    """``compute()`` in mpmath, correct to ``dps`` digits: the working precision doubles until two
+    successive results agree, since a printed formula may cancel (σ(1 − σ) at x = 100 loses 43 digits)."""
+    work = dps + 15
+    with mpmath.workdps(work):
+        previous = np.asarray(compute(), dtype=object)
+    while True:
+        work *= 2
+        with mpmath.workdps(work):
+            current = np.asarray(compute(), dtype=object)
+            tol = mpmath.mpf(10) ** (-dps - 3)
+            # an exact zero may be a total cancellation (1 - σ(1000)): trust it only past 1000 digits
+            agree = all(
+                ((a == b) and (a != 0 or work > _TRUST_ZERO))
+                or (a != 0 and mpmath.isfinite(a) and abs(a - b) <= tol * max(abs(a), abs(b)))
+                for a, b in zip(previous.ravel(), current.ravel())
+            )
+        if agree or work > _MAX_DIGITS:
+            break
+        previous = current
+    with mpmath.workdps(dps):
+        rounded = np.vectorize(lambda v: +v, otypes=[object])(current) if current.ndim else +current.item()
+    return rounded
+
+
 def evaluate(rule: Rule, inputs: tuple[Any, ...], kwargs: dict[str, Any], *, exact: bool = False, dps: int = 50) -> Any:
     """The function's value (see :meth:`cheatsheet.rule.Rule.evaluate`)."""
     values, params = _bind(rule, inputs, kwargs)
-    backend = MPMATH if exact else FLOAT
-    with mpmath.workdps(dps):
-        if rule.shape == "matrix":
-            return _matrix_eval(rule, "f", values, params, exact)
-        if rule.shape == "scalar":
-            out = _elementwise(rule, "f", values, params, backend)
-            if rule.reduction:
-                out = _reduce(rule, out, params, np.shape(out)[0] if np.ndim(out) else 1)
-            return _result(out, backend)
-        batch = _batched(rule, values)
-        axes = (I_,) if rule.vector_output else ()
-        if batch is None:
-            return _result(_vector(rule, "f", values, params, backend, axes), backend)
-        losses = np.array([_vector(rule, "f", row, params, backend, axes) for row in _rows(rule, values, batch)], dtype=object)
-        return _result(_reduce(rule, losses.astype(float) if backend is FLOAT else losses, params, batch), backend)
+    if exact:
+        return _adaptive(lambda: _value(rule, values, params, MPMATH), dps)
+    return _value(rule, values, params, FLOAT)
 
 
 def derivative_at(
@@ -265,27 +322,9 @@ def derivative_at(
     """The derivative (see :meth:`cheatsheet.rule.Rule.derivative_at`)."""
     values, params = _bind(rule, inputs, kwargs)
     w = _wrt(rule, wrt)
-    backend = MPMATH if exact else FLOAT
-    with mpmath.workdps(dps):
-        if rule.shape == "matrix":
-            return _matrix_eval(rule, w, values, params, exact)
-        if rule.shape == "scalar":
-            out = _elementwise(rule, w, values, params, backend)
-            if rule.reduction:
-                out = _scale(rule, np.asarray(out), params, max(np.size(out), 1), np.shape(out)[0] if np.ndim(out) else 1)
-            return _result(out, backend)
-        wrt_vector = rule.input(w).shape == "vector"
-        axes: tuple[sp.Symbol, ...]
-        if rule.vector_output:
-            axes = (I_, J_) if wrt_vector else (I_,)
-        else:
-            axes = (I_,) if wrt_vector else ()
-        batch = _batched(rule, values)
-        if batch is None:
-            return _result(_vector(rule, w, values, params, backend, axes), backend)
-        rows = [_vector(rule, w, row, params, backend, axes) for row in _rows(rule, values, batch)]
-        grads = np.array(rows, dtype=float if backend is FLOAT else object)
-        return _result(_scale(rule, grads, params, batch, batch), backend)
+    if exact:
+        return _adaptive(lambda: _derivative(rule, w, values, params, MPMATH), dps)
+    return _derivative(rule, w, values, params, FLOAT)
 
 
 def to_numpy(rule: Rule, wrt: str | None = None) -> tuple[Callable[..., Any], Callable[..., Any]]:

@@ -47,6 +47,7 @@ FAMILIES: dict[str, str] = {
     "loss": "Losses",
     "normalization": "Normalization",
     "matrix": "Matrix calculus",
+    "custom": "Custom rules",  # rules a user adds from TOML files or plugins (cheatsheet.custom)
 }
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -187,17 +188,19 @@ class Rule:
     family: str
     inputs: tuple[Input, ...]
     function: sp.Expr
-    derivative: tuple[tuple[str, Any], ...]
+    # derivative, stable_derivative and torch_kwargs accept a dict, a tuple of (name, value) pairs or (the
+    # derivatives) a bare expression w.r.t. the first input; __post_init__ stores tuples of pairs.
+    derivative: Any
     params: tuple[Param, ...] = ()
     where: tuple[Definition, ...] = ()
     kinks: tuple[Kink, ...] = ()
     identities: tuple[Identity, ...] = ()
     notes: tuple[str, ...] = ()
     stable: sp.Expr | None = None
-    stable_derivative: tuple[tuple[str, Any], ...] = ()
+    stable_derivative: Any = ()
     references: tuple[str, ...] = ()
     torch: str | None = None
-    torch_kwargs: tuple[tuple[str, Any], ...] = ()
+    torch_kwargs: Any = ()
     jax: str | None = None
     reduction: bool = False
     examples: tuple[tuple[tuple[sp.Basic, sp.Lambda], ...], ...] = ()

@@ -307,7 +307,7 @@ def _compare_vector(rule: Rule, cp: Counterpart, torch: Any, result: Result, val
             return torch.tensor(v, dtype=torch.long)
         return torch.tensor(v, dtype=torch.float64)
 
-    tol, dev = _tolerance(cp, {}, kw)
+    tol, dev = _tolerance(cp, values, kw)  # vector inputs are arrays, scalar inputs floats
     f_ours = _exact(rule.evaluate, **values, **kw)
     f_torch = cp.call(torch, {k: tensor(k, v) for k, v in values.items()}, kw).detach().numpy()
     for pos in np.ndindex(np.shape(f_ours)):

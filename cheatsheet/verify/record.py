@@ -47,18 +47,31 @@ def verdict_for(rule: Rule) -> Verdict:
 
 
 def record_json(verdicts: Iterable[Verdict], previous: dict[str, dict[str, Any]] | None = None,
-                keep: Iterable[str] = ()) -> str:
-    """The record's text: sorted, without timings, so that the same catalog gives the same bytes."""
-    rules = {k: v for k, v in (previous or {}).items() if k in set(keep)}
+                keep: Iterable[str] = (), conformance: dict[str, dict[str, Any]] | None = None) -> str:
+    """The record's text: sorted, without timings, so that the same catalog gives the same bytes.
+
+    ``conformance`` (rule id -> PyTorch comparison summary) is stored as ``extra["torch"]``; a rule
+    whose content did not change keeps the comparison recorded earlier.
+    """
+    previous = previous or {}
+    rules = {k: v for k, v in previous.items() if k in set(keep)}
     for v in verdicts:
-        rules[v.rule_id] = v.to_dict(timing=False)
+        entry = v.to_dict(timing=False)
+        old = previous.get(v.rule_id, {})
+        torch = (conformance or {}).get(v.rule_id)
+        if torch is None and old.get("content_hash") == v.content_hash:
+            torch = old.get("extra", {}).get("torch")
+        if torch is not None:
+            entry["extra"] = dict(entry.get("extra", {}), torch=torch)
+        rules[v.rule_id] = entry
     body = {"verifier_version": VERIFIER_VERSION, "rules": dict(sorted(rules.items()))}
     return json.dumps(body, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def write_record(verdicts: Iterable[Verdict], catalog_ids: Iterable[str], path: Path = RECORD_PATH) -> Path:
-    """Update the record with ``verdicts``; entries of other rules still in the catalog are kept."""
-    text = record_json(verdicts, load_record(path), keep=catalog_ids)
+def write_record(verdicts: Iterable[Verdict], catalog_ids: Iterable[str], path: Path = RECORD_PATH,
+                 conformance: dict[str, dict[str, Any]] | None = None) -> Path:
+    """Update the record with ``verdicts`` (and PyTorch comparisons); other catalog rules are kept."""
+    text = record_json(verdicts, load_record(path), keep=catalog_ids, conformance=conformance)
     atomic_write(path, text)
     load_record.cache_clear()
     return path

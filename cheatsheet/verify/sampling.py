@@ -106,7 +106,13 @@ def breakpoints(exprs: Iterable[sp.Basic], var: sp.Symbol, subs: dict[sp.Basic, 
             for s in sols:
                 if s.is_real and s.is_number:
                     found.add(s)
-    return sorted(mpmath.mpf(sp.Float(s, 60)) for s in found)
+    values = sorted(mpmath.mpf(sp.Float(s, 60)) for s in found)
+    merged: list[mpmath.mpf] = []
+    for v in values:  # one breakpoint found twice (e.g. from max and from a condition) differs by ~1e-18
+        if merged and abs(v - merged[-1]) <= mpmath.mpf("1e-12") * max(1, abs(v)):
+            continue
+        merged.append(v)
+    return merged
 
 
 def _switch_arguments(expr: sp.Basic) -> list[sp.Expr]:

@@ -1,0 +1,137 @@
+"""Jinja2 rendering of the sheet: the print document that WeasyPrint turns into the PDF, and the
+self-contained HTML page. Templates autoescape; only typeset math and plots (produced by our own
+code from verified expressions) are marked safe."""
+
+from __future__ import annotations
+
+import base64
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from cheatsheet.render.resources import templates_dir
+from cheatsheet.render.view import Section
+
+__all__ = ["PAPERS", "Meta", "Paper", "environment", "render_page", "render_print"]
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A paper size: the CSS name and the file-name suffix of its PDF."""
+
+    name: str
+    css: str
+    suffix: str
+
+
+PAPERS: dict[str, Paper] = {"a4": Paper("a4", "A4", ""), "letter": Paper("letter", "letter", "-letter")}
+
+
+@dataclass(frozen=True)
+class Meta:
+    """Document metadata (fixed: no clock, no machine-dependent values)."""
+
+    title: str
+    subtitle: str
+    subject: str
+    keywords: str
+    author: str
+    version: str
+    fingerprint: str
+    conventions: str
+    counts: Mapping[str, int]
+
+
+_SUPERSCRIPTS = dict(zip("⁰⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱᵀᵃᵇᶜᵈᵉᶠᵍʰʲᵏˡᵐᵒᵖʳˢᵗᵘᵛʷˣʸᶻ", "0456789+−=()niTabcdefghjklmoprstuvwxyz"))
+_SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋ₐₑₒₓᵢⱼₖₗₘₙₚₛₜ", "0123456789+−aeoxijklmnpst"))
+
+
+def prose(text: str) -> Markup:
+    """Escaped prose, with Unicode super- and subscript letters (ᵀ, xᵢ, ⁻¹) set as <sup>/<sub>: the bundled
+    text fonts have no glyphs for them, and a fallback would pull in a system font."""
+    out: list[str] = []
+    mode = ""
+    for ch in text:
+        kind = "sup" if ch in _SUPERSCRIPTS else "sub" if ch in _SUBSCRIPTS else ""
+        if kind != mode:
+            if mode:
+                out.append(f"</{mode}>")
+            if kind:
+                out.append(f"<{kind}>")
+            mode = kind
+        out.append(str(Markup.escape(_SUPERSCRIPTS.get(ch) or _SUBSCRIPTS.get(ch) or ch)))
+    if mode:
+        out.append(f"</{mode}>")
+    return Markup("".join(out))
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The template environment: autoescaping, strict about undefined names."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        # HTML templates autoescape; the LaTeX and Markdown templates escape through their own filters.
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True, default=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=False,
+        keep_trailing_newline=True,
+    )
+    env.filters["prose"] = prose
+    return env
+
+
+_FONTS = (
+    ("Termes", "normal", "normal", "texgyretermes-regular.otf"),
+    ("Termes", "bold", "normal", "texgyretermes-bold.otf"),
+    ("Termes", "normal", "italic", "texgyretermes-italic.otf"),
+    ("Termes", "bold", "italic", "texgyretermes-bolditalic.otf"),
+    ("Heros", "normal", "normal", "texgyreheros-regular.otf"),
+    ("Heros", "bold", "normal", "texgyreheros-bold.otf"),
+    ("Cursor", "normal", "normal", "texgyrecursor-regular.otf"),
+    ("Termes Math", "normal", "normal", "texgyretermes-math.otf"),
+)
+
+
+def fonts_css(*, inline: bool) -> str:
+    """@font-face rules for the bundled fonts: relative URLs (PDF) or data URLs (self-contained HTML)."""
+    rules = []
+    for family, weight, style, file in _FONTS:
+        if inline:
+            data = base64.b64encode((templates_dir() / "fonts" / file).read_bytes()).decode("ascii")
+            src = f'url("data:font/otf;base64,{data}") format("opentype")'
+        else:
+            src = f'url("fonts/{file}") format("opentype")'
+        rules.append(f'@font-face {{ font-family: "{family}"; font-weight: {weight}; font-style: {style}; src: {src}; }}')
+    return "\n".join(rules)
+
+
+def _read(name: str) -> str:
+    return (templates_dir() / name).read_text(encoding="utf-8")
+
+
+def render_print(sections: Sequence[Section], meta: Meta, paper: Paper, math: Mapping[str, str],
+                 plots: Mapping[str, str]) -> str:
+    """The print document (for WeasyPrint): typeset SVG formulas and plots, bundled fonts by URL."""
+    template = environment().get_template("sheet.html.j2")
+    return template.render(
+        sections=sections, meta=meta, paper=paper, css=Markup(_read("sheet.css")),
+        fonts_css=Markup(fonts_css(inline=False)), math=_safe(math), plots=_safe(plots),
+    )
+
+
+def render_page(sections: Sequence[Section], meta: Meta, math: Mapping[str, str], plots: Mapping[str, str],
+                links: Mapping[str, str]) -> str:
+    """The self-contained HTML page: MathML formulas, inline plots, styles, script and fonts."""
+    template = environment().get_template("page.html.j2")
+    return template.render(
+        sections=sections, meta=meta, css=Markup(_read("page.css")), script=Markup(_read("page.js")),
+        fonts_css=Markup(fonts_css(inline=True)), math=_safe(math), plots=_safe(plots), links=links,
+    )
+
+
+def _safe(items: Mapping[str, str]) -> dict[str, Any]:
+    return {k: Markup(v) for k, v in items.items()}

@@ -1,0 +1,219 @@
+"""The sheet as data: one card per rule, every formula as textbook LaTeX with its left-hand side,
+independent of the output format (PDF, HTML, LaTeX, Markdown all render these cards).
+
+Nothing here is typed by hand: left-hand sides come from the rule's inputs and shape, right-hand sides
+from the verified expressions, kink lines from the Kink data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from cheatsheet.expand import param_values
+from cheatsheet.latex import latex
+from cheatsheet.notation import Notation
+from cheatsheet.rule import FAMILIES, Rule
+from cheatsheet.verify.verdict import Verdict
+
+__all__ = ["Card", "Formula", "Section", "cards", "sections"]
+
+
+@dataclass(frozen=True)
+class Formula:
+    """One formula to typeset: ``key`` is unique on the sheet (used as the id prefix of its SVG)."""
+
+    key: str
+    tex: str
+    role: str  # 'function', 'derivative', 'where', 'kink', 'identity', 'param'
+
+
+@dataclass(frozen=True)
+class Card:
+    """Everything printed for one rule."""
+
+    id: str
+    title: str
+    family: str
+    formulas: tuple[Formula, ...]
+    notes: tuple[str, ...]
+    references: tuple[str, ...]
+    params: tuple[tuple[str, str], ...]  # (PyTorch name, LaTeX "α = 0.01")
+    status: str
+    evidence: str
+    torch: str | None
+    layout: str
+    scalar_plot: bool
+    torch_conforms: bool
+    verdict: Verdict = field(compare=False)
+
+    def of_role(self, role: str) -> tuple[Formula, ...]:
+        """The formulas of one role, in order."""
+        return tuple(f for f in self.formulas if f.role == role)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A family: its id, title and cards."""
+
+    id: str
+    title: str
+    cards: tuple[Card, ...]
+
+
+def _name(rule: Rule) -> str:
+    """The printed name of the function: its notation (σ) when it is one, ℓ for losses, else f."""
+    if isinstance(rule.function, Notation) and len(rule.function.args) == 1:
+        return type(rule.function).latex_name
+    return r"\ell" if rule.family == "loss" else "f"
+
+
+def _args(rule: Rule) -> str:
+    return ", ".join(latex(inp.symbol) for inp in rule.inputs if not inp.class_index)
+
+
+def _lhs_function(rule: Rule) -> str:
+    name = _name(rule)
+    if rule.vector_output:
+        return f"{name}_{{i}}({_args(rule)})"
+    return f"{name}({_args(rule)})"
+
+
+def _lhs_derivative(rule: Rule, wrt: str) -> str:
+    name = _name(rule)
+    inp = rule.input(wrt)
+    var = latex(inp.symbol)
+    if rule.shape == "matrix":
+        return rf"\frac{{\partial {name}}}{{\partial {var}}}"
+    if rule.shape == "vector":
+        top = f"{name}_{{i}}" if rule.vector_output else name
+        if inp.shape == "vector":
+            bottom = f"{var}_{{j}}" if rule.vector_output else f"{var}_{{i}}"
+        else:
+            bottom = var
+        return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
+    scalars = [x for x in rule.inputs if not x.class_index]
+    if len(scalars) == 1:
+        return f"{name}^{{\\prime}}({var})"
+    return rf"\frac{{\partial {name}}}{{\partial {var}}}"
+
+
+def _general_formula(rule: Rule, wrt: str, claim: sp.Basic) -> str:
+    var = latex(rule.input(wrt).symbol)
+    return rf"\frac{{d}}{{d{var}}}\left[{latex(rule.function)}\right] = {latex(claim)}"
+
+
+def _used_definitions(rule: Rule) -> list[int]:
+    """Indices of the definitions the printed formulas use (directly or through another definition)."""
+    printed = [sp.sympify(rule.function)] + [sp.sympify(e) for e in rule.derivatives.values()]
+    printed += [sp.sympify(k.at) for k in rule.kinks] + [sp.sympify(k.torch) for k in rule.kinks]
+    used: list[int] = []
+    changed = True
+    while changed:
+        changed = False
+        for idx, d in enumerate(rule.where):
+            if idx in used:
+                continue
+            base = d.symbol.base if isinstance(d.symbol, sp.Indexed) else d.symbol
+            if any(e.has(base) for e in printed):
+                used.append(idx)
+                printed.append(sp.sympify(d.value))
+                changed = True
+    return sorted(used)
+
+
+def _definition_tex(rule: Rule, idx: int) -> str:
+    d = rule.where[idx]
+    return f"{latex(d.symbol)} = {latex(d.value)}"
+
+
+def _kink_tex(rule: Rule, k_idx: int) -> str:
+    kink = rule.kinks[k_idx]
+    wrt = kink.wrt or rule.inputs[0].name
+    var = latex(rule.input(wrt).symbol)
+    defaults = param_values(rule, {})
+    parts = [rf"\text{{PyTorch }} {latex(kink.torch)}"]
+    if kink.jax is not None:
+        parts.append(rf"\text{{JAX }} {latex(kink.jax)}")
+    if kink.jump:
+        parts.append(r"\text{(jump)}")
+    else:
+        lo, hi = kink.subdifferential(defaults)
+        parts.append(rf"\partial = [{latex(lo)}, {latex(hi)}]")
+    return rf"{var} = {latex(kink.at)}{{:}}\ " + r",\ ".join(parts)
+
+
+def _identity_tex(rule: Rule, idx: int) -> str:
+    ident = rule.identities[idx]
+    rel = {"=": "=", "<=": r"\le", ">=": r"\ge"}[ident.relation]
+    return f"{latex(ident.lhs)} {rel} {latex(ident.rhs)}"
+
+
+def _param_tex(rule: Rule) -> tuple[tuple[str, str], ...]:
+    out = []
+    for p in rule.params:
+        if p.is_choice:
+            out.append((p.name, rf"\text{{'{p.default}'}}"))
+        else:
+            assert p.symbol is not None
+            out.append((p.name, f"{latex(p.symbol)} = {latex(sp.sympify(p.default))}"))
+    return tuple(out)
+
+
+def _evidence(v: Verdict) -> str:
+    if v.status == "proved":
+        how = ", ".join(m for m in v.methods if m.startswith("symbolic") or m in ("kink conventions", "identities"))
+        return f"proved ({how}); {v.points} points at 50 digits, max residual {v.max_residual:.0e}"
+    if v.status == "checked":
+        return f"checked numerically: {v.points} points at 50 digits, max residual {v.max_residual:.0e}; not proved: {v.reason}"
+    return v.summary()
+
+
+def card(rule: Rule, verdict: Verdict) -> Card:
+    """The card of one rule."""
+    formulas: list[Formula] = []
+    rid = rule.id
+    if rule.is_general:
+        for wrt, claim in rule.derivatives.items():
+            formulas.append(Formula(f"{rid}-d-{wrt}", _general_formula(rule, wrt, claim), "derivative"))
+    else:
+        rhs = rule.function
+        if isinstance(rhs, Notation) and len(rhs.args) == 1:
+            rhs = type(rhs).definition(*rhs.args)
+        formulas.append(Formula(f"{rid}-f", f"{_lhs_function(rule)} = {latex(rhs)}", "function"))
+        for wrt, claim in rule.derivatives.items():
+            formulas.append(Formula(f"{rid}-d-{wrt}", f"{_lhs_derivative(rule, wrt)} = {latex(claim)}", "derivative"))
+    for idx in _used_definitions(rule):
+        formulas.append(Formula(f"{rid}-w{idx}", _definition_tex(rule, idx), "where"))
+    for idx in range(len(rule.kinks)):
+        formulas.append(Formula(f"{rid}-k{idx}", _kink_tex(rule, idx), "kink"))
+    for idx in range(len(rule.identities)):
+        formulas.append(Formula(f"{rid}-i{idx}", _identity_tex(rule, idx), "identity"))
+    params = _param_tex(rule)
+    for idx, (_, tex) in enumerate(params):
+        formulas.append(Formula(f"{rid}-p{idx}", tex, "param"))
+    scalar_plot = rule.shape == "scalar" and not rule.is_general and len([x for x in rule.inputs if not x.class_index]) == 1
+    return Card(
+        id=rid, title=rule.title, family=rule.family, formulas=tuple(formulas), notes=rule.notes,
+        references=rule.references, params=params, status=verdict.status, evidence=_evidence(verdict),
+        torch=rule.torch, layout=rule.layout, scalar_plot=scalar_plot,
+        torch_conforms=verdict.extra.get("torch", {}).get("status") == "conforms", verdict=verdict,
+    )
+
+
+def cards(rules: Sequence[Rule], verdicts: Sequence[Verdict]) -> list[Card]:
+    """Cards in catalog order."""
+    return [card(r, v) for r, v in zip(rules, verdicts)]
+
+
+def sections(all_cards: Sequence[Card]) -> list[Section]:
+    """Cards grouped by family in the sheet's order (empty families left out)."""
+    out = []
+    for fam, title in FAMILIES.items():
+        group = tuple(c for c in all_cards if c.family == fam)
+        if group:
+            out.append(Section(fam, title, group))
+    return out
+
