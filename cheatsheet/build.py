@@ -233,24 +233,6 @@ def _plots(rules: Sequence[Any], cards: Sequence[Any]) -> dict[str, str]:
     return out
 
 
-def _pdf(html: str) -> bytes:
-    from cheatsheet.render.pdf import html_to_pdf
-    from cheatsheet.render.resources import templates_dir
-
-    digest = hashlib.sha256((html + metadata.version("weasyprint")).encode()).hexdigest()
-    path = _cache_root() / "pdf" / f"{digest}.pdf"
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        pass
-    pdf = html_to_pdf(html, templates_dir())
-    try:
-        atomic_write(path, pdf)
-    except OSError:
-        pass
-    return pdf
-
-
 def _meta(rules: Sequence[Any], verdicts: Sequence[Any]) -> Any:
     from cheatsheet.render.html import Meta
     from cheatsheet.verify.hashing import catalog_fingerprint
@@ -273,6 +255,17 @@ def _meta(rules: Sequence[Any], verdicts: Sequence[Any]) -> Any:
         "open dots are one-sided limits, filled dots the value PyTorch returns.",
         counts=counts,
     )
+
+
+def _pdf_metadata(meta: Any) -> dict[str, str]:
+    return {
+        "/Title": meta.title,
+        "/Subject": meta.subject,
+        "/Keywords": meta.keywords,
+        "/Author": meta.author,
+        "/Creator": f"cheatsheet {meta.version}",
+        "/Producer": f"WeasyPrint {metadata.version('weasyprint')}, pypdf {metadata.version('pypdf')}",
+    }
 
 
 def _render(opts: BuildOptions, stages: _Stages) -> dict[str, bytes]:
@@ -301,12 +294,23 @@ def _render(opts: BuildOptions, stages: _Stages) -> dict[str, bytes]:
             links["rules.json"] = "rules.json"
             files["cheatsheet.html"] = render_page(sections, meta, mathml, plots, links).encode("utf-8")
     if "pdf" in opts.formats:
-        from cheatsheet.render.html import PAPERS, render_print
+        from cheatsheet.render.html import PAPERS, measure_document, print_page
+        from cheatsheet.render.paged import render_pdf
+        from cheatsheet.render.resources import templates_dir
 
         with stages.stage("pdf"):
-            for p in opts.papers:
-                html = render_print(sections, meta, PAPERS[p], svg_html, plots)
-                files[f"cheatsheet{PAPERS[p].suffix}.pdf"] = _pdf(html)
+            pdfs = render_pdf(
+                sections,
+                lambda page: print_page(sections, meta, page, svg_html, plots),
+                lambda cards, masthead: measure_document(sections, meta, cards, masthead, svg_html, plots),
+                opts.papers,
+                _pdf_metadata(meta),
+                base=templates_dir(),
+                cache=_cache_root() / "pdf",
+                jobs=opts.jobs,
+            )
+            for p, pdf in pdfs.items():
+                files[f"cheatsheet{PAPERS[p].suffix}.pdf"] = pdf
     with stages.stage("exports"):
         if "json" in opts.formats:
             from cheatsheet.export import export_json

@@ -113,8 +113,17 @@ class TextbookPrinter(LatexPrinter):
     def _print_log(self, expr: sp.Expr, exp: str | None = None) -> str:
         return self._call(r"\ln", expr.args, exp)
 
+    def _exponent(self, e: sp.Basic) -> str:
+        """An exponent: short fractions inline (e^{x/T}, e^{-x^2/2}), not a tiny \\frac."""
+        saved = self._settings["fold_short_frac"]
+        self._settings["fold_short_frac"] = True
+        try:
+            return str(self._print(e)).replace(" / ", "/")
+        finally:
+            self._settings["fold_short_frac"] = saved
+
     def _print_exp(self, expr: sp.Expr, exp: str | None = None) -> str:
-        base = "e^{" + self._print(expr.args[0]) + "}"
+        base = "e^{" + self._exponent(expr.args[0]) + "}"
         return self._paren(base) + f"^{{{exp}}}" if exp is not None else base
 
     def _print_sign(self, expr: sp.Expr, exp: str | None = None) -> str:

@@ -18,7 +18,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from cheatsheet.expand import expand_where, instantiate, param_values
+from cheatsheet.expand import expand_where, param_values
 from cheatsheet.notation import i as I_
 from cheatsheet.notation import j as J_
 from cheatsheet.notation import n
@@ -154,30 +154,23 @@ def _vector_env(rule: Rule, values: dict[str, Any], backend: Backend) -> tuple[d
 
 
 # ----------------------------------------------------------------------------- matrix rules
-@functools.lru_cache(maxsize=256)
-def _matrix_fn(rule: Rule, which: str, size: int, exact: bool) -> Callable[..., Any]:
-    inst = instantiate(rule, size)
-    expr = _expr(rule, which, stable=False)
-    value = inst.apply(expr)
-    variables = [v for v, _ in inst.variables] + [p.symbol for p in rule.params if p.symbol is not None]
-    return sp.lambdify(variables, value, modules="mpmath" if exact else "numpy")  # type: ignore[no-any-return]
-
-
 def _matrix_eval(rule: Rule, which: str, values: dict[str, Any], params: dict[str, Any], exact: bool) -> Any:
-    mats = [np.asarray(values[inp.name], dtype=object if exact else float) for inp in rule.inputs]
-    size = mats[0].shape[0]
-    for inp, m in zip(rule.inputs, mats):
-        if m.shape != (size, size):
-            raise ValueError(f"{rule.id}: {inp.name} must be a square {size}x{size} matrix like the first input, got shape {m.shape}")
-    args: list[Any] = []
-    for m in mats:
-        args += [MPMATH.number(v) if exact else float(v) for v in m.ravel()]
-    args += list(_param_scalars(rule, params, MPMATH if exact else FLOAT).values())
-    out = _matrix_fn(rule, which, size, exact)(*args)
-    if isinstance(out, (sp.MatrixBase, mpmath.matrix)):
-        return np.array(out.tolist(), dtype=object if exact else float)
-    arr = np.asarray(out, dtype=object if exact else float)
-    return _result(arr, MPMATH if exact else FLOAT)
+    from cheatsheet.matrixeval import evaluate_matrix
+
+    env: dict[sp.Basic, Any] = {}
+    for inp in rule.inputs:
+        arr = np.asarray(values[inp.name], dtype=object if exact else float)
+        if inp.shape == "matrix":
+            rows, cols = inp.symbol.shape
+            if arr.ndim != 2 or (rows == cols and arr.shape[0] != arr.shape[1]):
+                raise ValueError(f"{rule.id}: {inp.name} must be a {'square ' if rows == cols else ''}matrix, got shape {arr.shape}")
+            env[inp.symbol] = MPMATH.number(arr) if exact else arr
+        else:
+            env[inp.symbol] = MPMATH.number(arr).item() if exact and arr.ndim == 0 else (arr.item() if arr.ndim == 0 else arr)
+    env |= _param_scalars(rule, params, MPMATH if exact else FLOAT)
+    expr = _expr(rule, which, stable=False)
+    out = evaluate_matrix(expr, env, exact=exact)
+    return _result(np.asarray(out, dtype=object if exact else float), MPMATH if exact else FLOAT)
 
 
 # ----------------------------------------------------------------------------- evaluation

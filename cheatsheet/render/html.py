@@ -16,7 +16,7 @@ from markupsafe import Markup
 from cheatsheet.render.resources import templates_dir
 from cheatsheet.render.view import Section
 
-__all__ = ["PAPERS", "Meta", "Paper", "environment", "render_page", "render_print"]
+__all__ = ["PAPERS", "Meta", "Paper", "environment", "measure_document", "print_page", "prose", "render_page"]
 
 
 @dataclass(frozen=True)
@@ -113,13 +113,25 @@ def _read(name: str) -> str:
     return (templates_dir() / name).read_text(encoding="utf-8")
 
 
-def render_print(sections: Sequence[Section], meta: Meta, paper: Paper, math: Mapping[str, str],
-                 plots: Mapping[str, str]) -> str:
-    """The print document (for WeasyPrint): typeset SVG formulas and plots, bundled fonts by URL."""
-    template = environment().get_template("sheet.html.j2")
-    return template.render(
-        sections=sections, meta=meta, paper=paper, css=Markup(_read("sheet.css")),
+def print_page(sections: Sequence[Section], meta: Meta, page: Any, math: Mapping[str, str],
+               plots: Mapping[str, str]) -> str:
+    """One page of the PDF as its own document (see :mod:`cheatsheet.render.paged`)."""
+    from cheatsheet.render.paged import GEOMETRY, _LINK
+
+    return environment().get_template("print.html.j2").render(
+        sections=sections, meta=meta, page=page, geometry=GEOMETRY, link=_LINK, css=Markup(_read("sheet.css")),
         fonts_css=Markup(fonts_css(inline=False)), math=_safe(math), plots=_safe(plots),
+    )
+
+
+def measure_document(sections: Sequence[Section], meta: Meta, cards: Sequence[Any], with_masthead: bool,
+                     math: Mapping[str, str], plots: Mapping[str, str]) -> str:
+    """A document that lays out ``cards`` (and the headings, and the masthead) exactly as printed."""
+    from cheatsheet.render.paged import GEOMETRY, _LINK
+
+    return environment().get_template("measure.html.j2").render(
+        sections=sections, meta=meta, cards=cards, with_masthead=with_masthead, geometry=GEOMETRY, link=_LINK,
+        css=Markup(_read("sheet.css")), fonts_css=Markup(fonts_css(inline=False)), math=_safe(math), plots=_safe(plots),
     )
 
 

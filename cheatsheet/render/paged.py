@@ -1,0 +1,299 @@
+"""The PDF, page by page: our own pagination, one WeasyPrint document per page, cached, then joined.
+
+WeasyPrint lays out and draws a whole document every time, about 2 s of CPU per dense page, most of
+it parsing and drawing the math's SVG paths (FINDINGS §4). So the sheet is paginated here instead:
+every card is measured once (its height is cached by its HTML), cards are packed into three columns
+per page in catalog order (a card never breaks), and each page becomes a small document of its own
+whose PDF is cached by its HTML. An edit to one rule re-draws only the pages whose content changed.
+pypdf joins the pages, frames them on the paper (A4 and US Letter share one content box, so the same
+drawn pages serve both), and adds the outline, the contents links and the metadata.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import multiprocessing
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from cheatsheet.fsutil import atomic_write
+from cheatsheet.render.view import Card, Section
+
+__all__ = ["GEOMETRY", "Geometry", "Item", "Page", "assemble", "paginate", "render_pdf"]
+
+_PX_PER_MM = 96 / 25.4
+_PT_PER_MM = 72 / 25.4
+_LINK = "cheatsheet:"  # contents links point across page documents; rewritten into GoTo actions
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """The content box shared by every paper (it fits A4 and US Letter landscape), in mm."""
+
+    width_mm: float = 263.0
+    height_mm: float = 190.0
+    columns: int = 3
+    gap_mm: float = 4.5
+    footer_mm: float = 4.4  # the footer's height with its border and padding
+
+    @property
+    def column_mm(self) -> float:
+        """The width of one column."""
+        return (self.width_mm - (self.columns - 1) * self.gap_mm) / self.columns
+
+
+GEOMETRY = Geometry()
+
+#: Paper name -> (width, height) in mm, landscape.
+PAPER_MM = {"a4": (297.0, 210.0), "letter": (279.4, 215.9)}
+
+
+@dataclass(frozen=True)
+class Item:
+    """A section heading (``card`` None) or a card, in a column."""
+
+    section: Section
+    card: Card | None
+    top_px: float  # distance from the top of the content box
+
+
+@dataclass
+class Page:
+    """One page: its columns of items, whether it carries the masthead, its number and the total."""
+
+    columns: list[list[Item]] = field(default_factory=list)
+    masthead: bool = False
+    number: int = 0
+    total: int = 0
+
+
+def paginate(sections: Sequence[Section], heights: Mapping[str, float], heading_heights: Mapping[str, float],
+             masthead_px: float, geometry: Geometry = GEOMETRY) -> list[Page]:
+    """Pack headings and cards into columns and pages, in order, never splitting a card.
+
+    ``heights`` are the cards' margin-box heights in CSS px (by card id), ``heading_heights`` the
+    section headings' (by section id); a heading stays with the card that follows it.
+    """
+    body_px = (geometry.height_mm - geometry.footer_mm) * _PX_PER_MM - 1.0  # 1 px of slack for rounding
+    pages: list[Page] = []
+    page = Page(masthead=True)
+    column: list[Item] = []
+    top0 = masthead_px
+    used = top0
+
+    def next_column() -> None:
+        nonlocal page, column, used, top0
+        page.columns.append(column)
+        column = []
+        if len(page.columns) == geometry.columns:
+            pages.append(page)
+            page = Page()
+            top0 = 0.0
+        used = top0
+
+    for section in sections:
+        for k, card in enumerate(section.cards):
+            need = heights[card.id] + (heading_heights[section.id] if k == 0 else 0.0)
+            if column and used + need > body_px:
+                next_column()
+            if k == 0:
+                column.append(Item(section, None, used))
+                used += heading_heights[section.id]
+            column.append(Item(section, card, used))
+            used += heights[card.id]
+    if column:
+        page.columns.append(column)
+    if page.columns:
+        pages.append(page)
+    for number, p in enumerate(pages, start=1):
+        while len(p.columns) < geometry.columns:
+            p.columns.append([])
+        p.number, p.total = number, len(pages)
+    return pages
+
+
+# ------------------------------------------------------------------------------ measuring
+def _box_heights(document: Any) -> dict[str, float]:
+    """Margin-box heights of the elements with an id (the outermost box of each)."""
+    out: dict[str, float] = {}
+
+    def walk(box: Any) -> None:
+        element = getattr(box, "element", None)
+        if element is not None:
+            ident = element.get("id")
+            if ident and ident not in out and getattr(box, "element_tag", "") in ("article", "h2", "header"):
+                out[ident] = float(box.margin_height())
+        for child in getattr(box, "children", ()):
+            walk(child)
+
+    for page in document.pages:
+        walk(page._page_box)  # noqa: SLF001 - WeasyPrint exposes no public box tree
+    return out
+
+
+def measure(html: str, base: Path) -> dict[str, float]:
+    """Lay out (without drawing) a measuring document and return the heights by element id."""
+    import weasyprint
+
+    from cheatsheet.render.pdf import BundledOnlyFetcher
+
+    document = weasyprint.HTML(string=html, base_url=str(base) + "/", url_fetcher=BundledOnlyFetcher(base)).render()
+    return _box_heights(document)
+
+
+# ------------------------------------------------------------------------------ drawing pages
+def _draw(args: tuple[str, str]) -> bytes:
+    html, base = args
+    from cheatsheet.render.pdf import html_to_pdf
+
+    return html_to_pdf(html, Path(base))
+
+
+def draw_pages(htmls: Sequence[str], base: Path, cache: Path, jobs: int) -> list[bytes]:
+    """Each page's PDF: from the cache when its HTML was drawn before, else drawn (in parallel)."""
+    version = metadata.version("weasyprint")
+    keys = [hashlib.sha256((version + "\0" + h).encode()).hexdigest() for h in htmls]
+    out: dict[int, bytes] = {}
+    todo: list[int] = []
+    for k, key in enumerate(keys):
+        try:
+            out[k] = (cache / f"{key}.pdf").read_bytes()
+        except FileNotFoundError:
+            todo.append(k)
+    work = [(htmls[k], str(base)) for k in todo]
+    if jobs > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=multiprocessing.get_context("fork")) as pool:
+            drawn = list(pool.map(_draw, work))
+    else:
+        drawn = [_draw(w) for w in work]
+    for k, pdf in zip(todo, drawn):
+        out[k] = pdf
+        try:
+            atomic_write(cache / f"{keys[k]}.pdf", pdf)
+        except OSError:
+            pass
+    return [out[k] for k in range(len(htmls))]
+
+
+# ------------------------------------------------------------------------------ joining
+@dataclass(frozen=True)
+class Target:
+    """Where an outline entry or a link points: a page index and a point in PDF units (pt)."""
+
+    page: int
+    x_pt: float
+    y_pt: float
+
+
+def targets(pages: Sequence[Page], geometry: Geometry = GEOMETRY) -> dict[str, Target]:
+    """Section ('sec-<family>') and card ids -> their position on the sheet."""
+    out: dict[str, Target] = {}
+    height_pt = geometry.height_mm * _PT_PER_MM
+    for index, page in enumerate(pages):
+        for c, column in enumerate(page.columns):
+            x = c * (geometry.column_mm + geometry.gap_mm) * _PT_PER_MM
+            for item in column:
+                key = item.card.id if item.card is not None else f"sec-{item.section.id}"
+                out[key] = Target(index, round(x, 2), round(height_pt - item.top_px * 0.75, 2))
+    return out
+
+
+def assemble(page_pdfs: Sequence[bytes], paper: str, pages: Sequence[Page], meta: Mapping[str, str],
+             geometry: Geometry = GEOMETRY) -> bytes:
+    """Join the page PDFs on ``paper``: centred content box, outline by family and rule, contents
+    links, metadata. Deterministic: the same inputs give the same bytes."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, RectangleObject, TextStringObject
+    from pypdf.generic import Fit
+
+    paper_w, paper_h = PAPER_MM[paper]
+    dx = (paper_w - geometry.width_mm) / 2 * _PT_PER_MM
+    dy = (paper_h - geometry.height_mm) / 2 * _PT_PER_MM
+    box = RectangleObject([-dx, -dy, paper_w * _PT_PER_MM - dx, paper_h * _PT_PER_MM - dy])
+    writer = PdfWriter()
+    for pdf in page_pdfs:
+        (page,) = PdfReader(io.BytesIO(pdf)).pages
+        writer.add_page(page)
+    for page in writer.pages:
+        for name in ("/MediaBox", "/CropBox", "/TrimBox", "/BleedBox", "/ArtBox"):
+            page[NameObject(name)] = box
+    where = targets(pages, geometry)
+    for page in writer.pages:
+        for annot_ref in page.get("/Annots", []) or []:
+            annot = annot_ref.get_object()
+            action = annot.get("/A")
+            uri = action.get_object().get("/URI") if action is not None else None
+            if uri is not None and str(uri).startswith(_LINK):
+                target = where[str(uri)[len(_LINK):]]
+                dest = ArrayObject([writer.pages[target.page].indirect_reference, NameObject("/XYZ"),
+                                    FloatObject(target.x_pt), FloatObject(target.y_pt), FloatObject(0)])
+                annot[NameObject("/A")] = DictionaryObject({NameObject("/S"): NameObject("/GoTo"), NameObject("/D"): dest})
+    for page in pages:
+        for column in page.columns:
+            for item in column:
+                if item.card is None:
+                    t = where[f"sec-{item.section.id}"]
+                    parent = writer.add_outline_item(title=item.section.title, page_number=t.page,
+                                                     fit=Fit.xyz(left=t.x_pt, top=t.y_pt, zoom=0))
+                    for card in item.section.cards:
+                        ct = where[card.id]
+                        writer.add_outline_item(title=f"{card.title} ({card.id})", page_number=ct.page, parent=parent,
+                                                fit=Fit.xyz(left=ct.x_pt, top=ct.y_pt, zoom=0))
+    writer.add_metadata({NameObject(k): TextStringObject(v) for k, v in meta.items()})
+    writer.page_mode = "/UseOutlines"
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+# ------------------------------------------------------------------------------ the whole PDF
+def render_pdf(
+    sections: Sequence[Section],
+    page_html: Callable[[Page], str],
+    measure_html: Callable[[Sequence[Card], bool], str],
+    papers: Sequence[str],
+    meta: Mapping[str, str],
+    *,
+    base: Path,
+    cache: Path,
+    jobs: int,
+) -> dict[str, bytes]:
+    """The PDF for each paper: measure what is new, paginate, draw changed pages, join."""
+    cards = [c for s in sections for c in s.cards]
+    heights_path = cache / "heights.json"
+    try:
+        known: dict[str, float] = json.loads(heights_path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        known = {}
+
+    def key(text: str) -> str:
+        return hashlib.sha256((metadata.version("weasyprint") + "\0" + text).encode()).hexdigest()
+
+    card_keys = {c.id: key(measure_html([c], False)) for c in cards}
+    masthead_key = key(measure_html([], True))
+    missing = [c for c in cards if card_keys[c.id] not in known]
+    need_masthead = masthead_key not in known
+    heading_keys = {s.id: key("heading\0" + s.id + "\0" + s.title + "\0" + measure_html([], False)) for s in sections}
+    need_headings = any(k not in known for k in heading_keys.values())
+    if missing or need_masthead or need_headings:
+        measured = measure(measure_html(missing, True), base)
+        for c in missing:
+            known[card_keys[c.id]] = measured[c.id]
+        known[masthead_key] = measured["masthead"]
+        for s in sections:
+            known[heading_keys[s.id]] = measured[f"sec-{s.id}"]
+        try:
+            atomic_write(heights_path, json.dumps(known, sort_keys=True))
+        except OSError:
+            pass
+    heights = {c.id: known[card_keys[c.id]] for c in cards}
+    heading_heights = {s.id: known[heading_keys[s.id]] for s in sections}
+    pages = paginate(sections, heights, heading_heights, known[masthead_key])
+    page_pdfs = draw_pages([page_html(p) for p in pages], base, cache / "pages", jobs)
+    return {paper: assemble(page_pdfs, paper, pages, meta) for paper in papers}
