@@ -20,6 +20,7 @@ from cheatsheet.rule import Definition, Input, Rule
 __all__ = [
     "Instance",
     "concrete",
+    "dimensions",
     "expand_where",
     "instantiate",
     "param_values",
@@ -114,6 +115,7 @@ class Instance:
     """
 
     size: int
+    dims: dict[sp.Symbol, int] = field(default_factory=dict)
     entries: dict[sp.Basic, sp.Expr] = field(default_factory=dict)
     variables: list[tuple[sp.Symbol, Input]] = field(default_factory=list)
     explicit: dict[sp.Basic, sp.Matrix] = field(default_factory=dict)
@@ -125,7 +127,10 @@ class Instance:
         e = sp.sympify(expr)
         if self.explicit:
             e = e.xreplace(self.explicit)
-            e = e.subs(n, self.size) if e.has(n) else e
+            sizes = {d: v for d, v in self.dims.items() if e.has(d)}
+            e = e.subs(sizes) if sizes else e
+            if indices:
+                e = e.subs(dict(indices))
             e = e.doit()
             if isinstance(e, sp.MatrixBase):
                 return e.applyfunc(lambda v: self._entries(v))
@@ -153,9 +158,22 @@ def _entry_symbol(inp: Input, name: str) -> sp.Symbol:
     return sp.Symbol(name, real=True)
 
 
-def instantiate(rule: Rule, size: int) -> Instance:
-    """Symbols for every entry of the rule's vector and matrix inputs at ``size``."""
-    inst = Instance(size=size)
+def dimensions(rule: Rule) -> list[sp.Symbol]:
+    """The dimension symbols of the rule's matrix inputs (n, m, d, ...), sorted by name."""
+    found: set[sp.Symbol] = set()
+    for inp in rule.inputs:
+        if inp.shape == "matrix":
+            for d in inp.symbol.shape:
+                found |= {s for s in sp.sympify(d).free_symbols}
+    return sorted(found, key=str)
+
+
+def instantiate(rule: Rule, size: int, dims: Mapping[sp.Symbol, int] | None = None) -> Instance:
+    """Symbols for every entry of the rule's vector and matrix inputs at ``size`` (every dimension
+    symbol of a matrix shape is ``size`` unless ``dims`` gives it another value)."""
+    sizes = {d: size for d in dimensions(rule)} | dict(dims or {})
+    sizes.setdefault(n, size)
+    inst = Instance(size=size, dims=sizes)
     for inp in rule.inputs:
         sym = inp.symbol
         label = inp.name
@@ -173,10 +191,16 @@ def instantiate(rule: Rule, size: int) -> Instance:
             inst.by_input[label] = values
         elif inp.shape == "matrix":
             assert isinstance(sym, sp.MatrixSymbol)
-            rows, cols = (int(d.subs(n, size)) for d in sym.shape)
+            rows, cols = (int(sp.sympify(d).subs(sizes)) for d in sym.shape)
             base = str(sym.name)
-            mat = sp.Matrix(rows, cols, lambda r, c: _entry_symbol(inp, f"{base}_{r + 1}{c + 1}"))
+            sep = "," if max(rows, cols) > 9 else ""
+            if inp.symmetric:  # one symbol per entry on or above the diagonal
+                mat = sp.Matrix(rows, cols, lambda r, c: _entry_symbol(inp, f"{base}_{min(r, c) + 1}{sep}{max(r, c) + 1}"))
+                free = [mat[r, c] for r in range(rows) for c in range(cols) if r <= c]
+            else:
+                mat = sp.Matrix(rows, cols, lambda r, c: _entry_symbol(inp, f"{base}_{r + 1}{sep}{c + 1}"))
+                free = list(mat)
             inst.explicit[sym] = mat
-            inst.variables += [(s, inp) for s in mat]
+            inst.variables += [(s, inp) for s in free]
             inst.by_input[label] = list(mat)
     return inst

@@ -28,12 +28,14 @@ if TYPE_CHECKING:
 __all__ = [
     "FAMILIES",
     "Definition",
+    "Derivation",
     "Identity",
     "Input",
     "Kink",
     "Param",
     "Rule",
     "RuleError",
+    "Step",
 ]
 
 Shape = Literal["scalar", "vector", "matrix"]
@@ -76,7 +78,8 @@ class Input:
     ``weight``); ``symbol`` is what is printed: a ``Symbol`` for a scalar, an ``IndexedBase`` for a
     vector, a ``MatrixSymbol`` for a matrix. ``domain`` is the set each entry lies in; the symbol's
     sympy assumptions must agree with it. ``simplex`` marks a probability vector (entries positive,
-    summing to 1); ``class_index`` marks an integer class label 1..n of a vector rule.
+    summing to 1); ``class_index`` marks an integer class label 1..n of a vector rule; ``symmetric`` a
+    symmetric matrix (a constant of the rule: derivatives are never taken w.r.t. it).
     """
 
     name: str
@@ -85,6 +88,7 @@ class Input:
     shape: Shape = "scalar"
     simplex: bool = False
     class_index: bool = False
+    symmetric: bool = False
     doc: str = ""
 
 
@@ -171,6 +175,35 @@ class Identity:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One line of a derivation: an expression and why it follows from the line before.
+
+    ``"equal"``: the expression equals the previous line (the line before the first is the derivative of
+    the rule's function, written d/dx f); it may contain unevaluated ``Derivative`` objects, so a
+    chain-rule step is an equality too. For matrix rules, ``"differential"``: the expression is the
+    differential df along the derivation's ``direction`` dX (linear in dX); ``"gradient"``: the
+    expression is the gradient G read off the previous line, which must equal tr(Gᵀ dX).
+    """
+
+    expr: sp.Basic
+    why: str
+    kind: Literal["equal", "differential", "gradient"] = "equal"
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A step-by-step derivation of the derivative w.r.t. ``wrt``, every step checked.
+
+    The last step must be the rule's printed derivative. ``direction`` is the matrix symbol dX of
+    differential steps (same shape as the input ``wrt``).
+    """
+
+    wrt: str
+    steps: tuple[Step, ...]
+    direction: sp.Basic | None = None
+
+
+@dataclass(frozen=True)
 class Rule:
     """One derivative rule: a function, its derivative per input, conventions, claims and references.
 
@@ -205,6 +238,7 @@ class Rule:
     reduction: bool = False
     examples: tuple[tuple[tuple[sp.Basic, sp.Lambda], ...], ...] = ()
     layout: str = ""
+    derivation: Derivation | None = None
 
     def __post_init__(self) -> None:
         # Accept a bare expression (w.r.t. the first input) or a dict for the per-input fields.
@@ -413,6 +447,23 @@ def _validate(rule: Rule) -> None:
     for a, b in rule.torch_kwargs:
         if not _IDENT.match(a):
             raise _fail(rid, f"torch keyword {a!r} is not an identifier (value {b!r})")
+    for inp in rule.inputs:
+        if inp.symmetric and (inp.shape != "matrix" or inp.name in dict(rule.derivative)):
+            raise _fail(rid, f"input {inp.name!r} is symmetric: only a matrix the rule does not differentiate by can be")
+    if rule.derivation is not None:
+        d = rule.derivation
+        if d.wrt not in dict(rule.derivative):
+            raise _fail(rid, f"the derivation is w.r.t. {d.wrt!r}, which has no derivative; expected one of {list(dict(rule.derivative))}")
+        if not d.steps:
+            raise _fail(rid, "the derivation has no steps")
+        kinds = [st.kind for st in d.steps]
+        if any(k_ != "equal" for k_ in kinds) and (d.direction is None or rule.shape != "matrix"):
+            raise _fail(rid, "differential and gradient steps need a matrix rule and the derivation's direction dX")
+        if d.direction is not None and kinds[-1] != "gradient":
+            raise _fail(rid, "a differential derivation must end with a 'gradient' step (the gradient read off)")
+        for st in d.steps:
+            if not st.why.strip():
+                raise _fail(rid, f"derivation step {st.expr} has no justification; say why it follows")
 
 
 def _is_bound(sym: sp.Basic, expr: Any) -> bool:

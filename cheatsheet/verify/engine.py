@@ -11,6 +11,7 @@ through makes the rule ``checked`` with the reason.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from collections.abc import Callable, Sequence
@@ -21,7 +22,7 @@ import mpmath
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from cheatsheet.expand import Instance, concrete, expand_where, instantiate, param_values
+from cheatsheet.expand import Instance, concrete, dimensions, expand_where, instantiate, param_values
 from cheatsheet.latex import latex
 from cheatsheet.notation import i as I_
 from cheatsheet.notation import j as J_
@@ -189,6 +190,9 @@ class _Session:
                         assert spec is not None
                         fd_val = self._fd(fd_fns[idx], g.variables, args, spec[1])
                         if fd_val is not None and abs(fd_val - c_) / max(1, abs(fd_val)) > _FD:
+                            # a steep function (sin(e^x) at x = 30) needs a smaller step: confirm first
+                            fd_val = self._fd(fd_fns[idx], g.variables, args, spec[1], precise=True)
+                        if fd_val is not None and abs(fd_val - c_) / max(1, abs(fd_val)) > _FD:
                             raise _Failed(
                                 Counterexample(
                                     claim=f"{g.label} {g.entry_names[idx]}".strip(),
@@ -216,7 +220,8 @@ class _Session:
                 f"{len(g.points)} sample points; give the inputs' domains"
             )
 
-    def _fd(self, fn: Callable[..., Any], variables: list[sp.Symbol], args: list[Any], var: sp.Symbol) -> Any:
+    def _fd(self, fn: Callable[..., Any], variables: list[sp.Symbol], args: list[Any], var: sp.Symbol, precise: bool = False) -> Any:
+        """mpmath's numerical derivative; ``precise``: at twice the precision with the square of the step."""
         pos = variables.index(var)
 
         def f(t: Any) -> Any:
@@ -225,6 +230,10 @@ class _Session:
             return fn(*a)[0]
 
         try:
+            if precise:
+                with mpmath.workdps(2 * DPS):
+                    value = mpmath.diff(f, args[pos], h=_H**2)
+                return _num(+value)
             return _num(mpmath.diff(f, args[pos], h=_H))
         except (ZeroDivisionError, ValueError, OverflowError):
             return None
@@ -314,7 +323,7 @@ def _param_sets(rule: Rule) -> list[dict[sp.Symbol, sp.Expr]]:
 
 def _as_mp(values: dict[sp.Symbol, sp.Expr]) -> Point:
     with mpmath.workdps(DPS):
-        return {s: mpmath.mpf(sp.Float(v, DPS)) if not isinstance(v, mpmath.mpf) else v for s, v in values.items()}
+        return {s: mpmath.mpf(sp.N(v, DPS)) if not isinstance(v, mpmath.mpf) else v for s, v in values.items()}
 
 
 def _scalar_points(
@@ -338,7 +347,7 @@ def _scalar_points(
             for kk in rule.kinks_for(inp.name):
                 loc = sp.sympify(kk.at).subs(fixed)
                 if loc.is_number:
-                    breaks.append(mpmath.mpf(sp.Float(loc, DPS)))
+                    breaks.append(mpmath.mpf(sp.N(loc, DPS)))  # N: also an irrational kink
             for v in near(breaks, inp.domain) + region_points(breaks, inp.domain, rng):
                 points.append(base | {var: v} | pvals)
     return points
@@ -400,7 +409,7 @@ def _check_kink(
             loc = sp.sympify(kink.at).subs(fixed)
             point_text = _point_text(_as_mp(fixed | {var: loc}), names)
             with mpmath.workdps(DPS):
-                loc_mp = mpmath.mpf(sp.Float(loc, DPS))
+                loc_mp = mpmath.mpf(sp.N(loc, DPS))
                 fvals = {}
                 for side, sign_ in (("left", -1), ("right", 1)):
                     at = loc_mp + sign_ * _SIDE
@@ -480,10 +489,16 @@ def _instance_points(rule: Rule, inst: Instance, params: list[sp.Symbol], tag: A
                             for sym_ in syms:
                                 pt[sym_] = draw(inp.domain, rng)
                     elif inp.shape == "matrix":
+                        # square: 2I + 0.3N, invertible with det > 0 and never symmetric unless declared so
                         mat = inst.explicit[inp.symbol]
-                        for (r, c_), sym_ in zip(((r, c_) for r in range(mat.rows) for c_ in range(mat.cols)), mat):
-                            diag = 2 if (r == c_ and mat.rows == mat.cols) else 0
-                            pt[sym_] = mpmath.mpf(diag + 0.3 * rng.gauss(0, 1))
+                        noise = [[0.3 * rng.gauss(0, 1) for _ in range(mat.cols)] for _ in range(mat.rows)]
+                        for r in range(mat.rows):
+                            for c_ in range(mat.cols):
+                                if inp.symmetric and r > c_:
+                                    continue
+                                value = (noise[r][c_] + noise[c_][r]) / 2 if inp.symmetric else noise[r][c_]
+                                diag = 2 if (r == c_ and mat.rows == mat.cols) else 0
+                                pt[mat[r, c_]] = mpmath.mpf(diag + value)
                     elif not inp.class_index:
                         pt[inp.symbol] = draw(inp.domain, rng)
             out.append(pt | pvals)
@@ -498,13 +513,38 @@ def _class_values(rule: Rule, size: int) -> list[dict[sp.Symbol, int]]:
     return [{cls_inp.symbol: c} for c in range(1, size + 1)]
 
 
+def _instances(rule: Rule) -> list[Instance]:
+    """Vector rules at n = 2, 3, 4; matrix rules with every dimension 2, then 3, then (when there are
+    several dimensions) all different (2, 3, 4, ... in name order), so that non-square shapes are met."""
+    if rule.shape != "matrix":
+        return [instantiate(rule, size) for size in SIZES]
+    out = [instantiate(rule, size) for size in MATRIX_SIZES]
+    dims = dimensions(rule)
+    if len(dims) > 1:
+        out.append(instantiate(rule, 2, {d: 2 + k for k, d in enumerate(dims)}))
+    return out
+
+
+def _size_text(rule: Rule, inst: Instance) -> str:
+    if rule.shape != "matrix":
+        return f"n={inst.size}"
+    return ", ".join(f"{d}={inst.dims[d]}" for d in dimensions(rule))
+
+
+def _scalar_of(value: sp.Basic) -> sp.Basic:
+    """A 1x1 matrix (xᵀAx) as the scalar it stands for."""
+    if isinstance(value, sp.MatrixBase) and value.shape == (1, 1):
+        return value[0, 0]
+    return value
+
+
 def _vector_groups(s: _Session, rule: Rule, function: sp.Basic, claims: dict[str, sp.Basic], tag: str) -> None:
     params = [p.symbol for p in rule.params if p.symbol is not None]
     names = _names(rule)
     f_c = concrete(function, rule)
-    sizes = MATRIX_SIZES if rule.shape == "matrix" else SIZES
-    for size in sizes:
-        inst = instantiate(rule, size)
+    instances = _instances(rule)
+    for inst in instances:
+        size = inst.size
         scalars = [inp.symbol for inp in rule.inputs if inp.shape == "scalar" and not inp.class_index]
         variables = [v for v, _ in inst.variables] + scalars + params
         for sym_, owner in inst.variables:
@@ -524,7 +564,7 @@ def _vector_groups(s: _Session, rule: Rule, function: sp.Basic, claims: dict[str
                 entry_names: list[str] = []
                 fd: list[tuple[sp.Expr, sp.Symbol] | None] = []
                 if rule.shape == "matrix":
-                    fx = inst.apply(f_c.subs(cls))
+                    fx = _scalar_of(inst.apply(f_c.subs(cls)))
                     gmat = inst.apply(c_c.subs(cls))
                     mat = inst.explicit[wrt_inp.symbol]
                     for r in range(mat.rows):
@@ -554,9 +594,11 @@ def _vector_groups(s: _Session, rule: Rule, function: sp.Basic, claims: dict[str
                         claimed.append(inst.apply(c_c, {I_: a} | cls) if wrt_inp.shape == "vector" else inst.apply(c_c, cls))
                         entry_names.append(f"[{a}]" if wrt_inp.shape == "vector" else "")
                         fd.append((fx, v))
-                label = f"{tag}∂/∂{wrt} (n={size}{cls_text})"
+                label = f"{tag}∂/∂{wrt} ({_size_text(rule, inst)}{cls_text})"
+                # proved at n = 2 and 3 (matrices: at the first size), checked numerically at the others
+                proved_here = inst is instances[0] if rule.shape == "matrix" else (size < 4 or len(true) <= 4)
                 g = _Group(label, variables, true, claimed, entry_names, points, names, fd=fd,
-                           prove=size < 4 or len(true) <= 4, proof_limit=_VECTOR_PROOF_POINTS)
+                           prove=proved_here, proof_limit=_VECTOR_PROOF_POINTS)
                 s.run(g)
 
 
@@ -619,6 +661,74 @@ def _stable_groups(s: _Session, rule: Rule) -> None:
                 s.run(g)
 
 
+# ---------------------------------------------------------------- derivations
+def _step_label(k: int, why: str) -> str:
+    return f"derivation step {k} ({why})"
+
+
+def _derivation(s: _Session, rule: Rule) -> None:
+    """Every step equals the one before; the first equals d/dx f, the last the printed derivative."""
+    d = rule.derivation
+    assert d is not None
+    claim = rule.derivatives[d.wrt]
+    if any(st.kind != "equal" for st in d.steps):
+        _differential_derivation(s, rule)
+        return
+    var = rule.input(d.wrt).symbol
+    if rule.shape == "vector" and rule.input(d.wrt).shape == "vector":
+        var = var[J_] if rule.vector_output else var[I_]
+    chain = [(sp.Derivative(rule.function, var), "")] + [(st.expr, st.why) for st in d.steps]
+    chain.append((claim, "the printed derivative"))
+    for k in range(1, len(chain)):
+        label = _step_label(k, chain[k][1]) if k < len(chain) - 1 else "derivation ends at the printed derivative"
+        for g in _identity_group(rule, Identity(chain[k - 1][0], chain[k][0]), label):
+            s.run(g)
+
+
+def _differential_derivation(s: _Session, rule: Rule) -> None:
+    """Matrix derivations: df along dX equals the directional derivative d/dt f(X + t dX) at t = 0;
+    each step equals the one before; a gradient step G satisfies tr(Gᵀ dX) = the line before."""
+    d = rule.derivation
+    assert d is not None and d.direction is not None
+    aug = dataclasses.replace(rule, inputs=rule.inputs + (Input("direction", d.direction, shape="matrix"),),
+                              derivation=None)
+    params = [p.symbol for p in rule.params if p.symbol is not None]
+    names = _names(rule)
+    t = sp.Dummy("t")
+    f_c = concrete(rule.function, rule)
+    for number, inst in enumerate(_instances(aug)):
+        prove = number == 0  # proved at the smallest size, checked numerically at the others
+        for sym_, _ in inst.variables:
+            names[sym_] = str(sym_)
+        variables = [v for v, _ in inst.variables] + params
+        points = _instance_points(aug, inst, params, ("derivation", "points"))
+        X, dX = inst.explicit[rule.input(d.wrt).symbol], inst.explicit[d.direction]
+        moved = {X[r, c]: X[r, c] + t * dX[r, c] for r in range(X.rows) for c in range(X.cols)}
+        prev = sp.diff(_scalar_of(inst.apply(f_c)).xreplace(moved), t).subs(t, 0)
+        for k, st in enumerate(d.steps, start=1):
+            cur = _scalar_of(inst.apply(concrete(st.expr, rule)))
+            if st.kind == "gradient":
+                lhs, rhs = prev, (cur.T * dX).trace() if isinstance(cur, sp.MatrixBase) else cur * dX[0, 0]
+            else:
+                lhs, rhs = prev, cur
+            _run_pair(s, _step_label(k, st.why) + f" ({_size_text(aug, inst)})", variables, lhs, rhs, points, names, prove)
+            prev = cur
+        final = inst.apply(concrete(rule.derivatives[d.wrt], rule))
+        _run_pair(s, f"derivation ends at the printed derivative ({_size_text(aug, inst)})", variables, prev, final,
+                  points, names, prove)
+
+
+def _run_pair(s: _Session, label: str, variables: list[sp.Symbol], lhs: sp.Basic, rhs: sp.Basic,
+              points: list[Point], names: dict[sp.Symbol, str], prove: bool = True) -> None:
+    ls = list(lhs) if isinstance(lhs, sp.MatrixBase) else [lhs]
+    rs = list(rhs) if isinstance(rhs, sp.MatrixBase) else [rhs]
+    if len(ls) != len(rs):
+        raise _Failed(Counterexample(label, {}, f"{len(ls)} entries", f"{len(rs)} entries"))
+    en = [f"[{k}]" for k in range(len(ls))] if len(ls) > 1 else [""]
+    s.run(_Group(label, variables, [sp.sympify(v) for v in ls], [sp.sympify(v) for v in rs], en, points, names,
+                 prove=prove, proof_limit=_VECTOR_PROOF_POINTS))
+
+
 # ---------------------------------------------------------------- general rules
 def _general(s: _Session, rule: Rule) -> None:
     """Prove the abstract rule with sympy's differentiation, then check each concrete example."""
@@ -674,6 +784,9 @@ def verify_rule(
         if rule.identities:
             s.methods.add("identities")
         _stable_groups(s, rule)
+        if rule.derivation is not None:
+            _derivation(s, rule)
+            s.methods.add("derivation steps")
     except _Failed as failure:
         return Verdict(
             rule_id=rule.id, status="failed", methods=tuple(sorted(s.methods)), points=s.points,

@@ -22,20 +22,23 @@ def _canon(value: Any) -> str:
     if isinstance(value, (tuple, list)):
         return "(" + ",".join(_canon(v) for v in value) + ")"
     if hasattr(value, "__dataclass_fields__"):
-        fields = [f for f in value.__dataclass_fields__ if f not in ("doc", "note", "text")]
+        fields = [f for f in value.__dataclass_fields__ if f not in ("doc", "note", "text", "why")]
         return type(value).__name__ + "(" + ",".join(f"{f}={_canon(getattr(value, f))}" for f in fields) + ")"
     return repr(value)
 
 
 _VERIFIED_FIELDS = (
     "id", "inputs", "function", "derivative", "params", "where", "kinks", "identities",
-    "stable", "stable_derivative", "reduction", "examples",
+    "stable", "stable_derivative", "reduction", "examples", "derivation",
 )
 
 
 def rule_hash(rule: Rule) -> str:
     """SHA-256 over what the verifier reads (prose such as titles and notes is left out)."""
-    text = VERIFIER_VERSION + "|" + "|".join(f"{f}={_canon(getattr(rule, f))}" for f in _VERIFIED_FIELDS)
+    # empty fields are left out, so that adding an optional field to the model does not change old hashes
+    text = VERIFIER_VERSION + "|" + "|".join(
+        f"{f}={_canon(getattr(rule, f))}" for f in _VERIFIED_FIELDS if getattr(rule, f) not in (None, (), "", False)
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
