@@ -131,7 +131,7 @@ class Instance:
             e = e.subs(sizes) if sizes else e
             if indices:
                 e = e.subs(dict(indices))
-            e = e.doit()
+            e = _explicit(e.doit())
             if isinstance(e, sp.MatrixBase):
                 return e.applyfunc(lambda v: self._entries(v))
             return self._entries(e)
@@ -150,6 +150,68 @@ class Instance:
         if not self.entries:
             return e
         return e.xreplace(self.entries)
+
+
+def _is_symbolic_matrix(e: sp.Basic) -> bool:
+    return isinstance(e, sp.MatrixExpr) and not isinstance(e, sp.MatrixBase)
+
+
+def _explicit(e: sp.Basic) -> sp.Basic:
+    """A matrix expression over explicit matrices computed as an explicit matrix (or scalar).
+
+    ``doit`` leaves a Hadamard product with a matrix of ones or a softmax of a product symbolic, and
+    sympy's own ``as_explicit`` builds a symbolic sum per entry (minutes for attention); this multiplies
+    the explicit matrices directly.
+    """
+    from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+    from sympy.matrices.expressions.matexpr import MatrixElement
+
+    from cheatsheet.notation import RowSoftmax
+
+    if isinstance(e, sp.MatrixBase) or not e.has(sp.MatrixExpr):
+        return e
+    if isinstance(e, sp.MatMul):
+        out: Any = sp.Integer(1)
+        for a in e.args:
+            out = out * _explicit(a)
+        return out
+    if isinstance(e, sp.MatAdd):
+        parts = [_explicit(a) for a in e.args]
+        acc = parts[0]
+        for p in parts[1:]:
+            acc = acc + p
+        return acc
+    if isinstance(e, sp.HadamardProduct):
+        parts = [_explicit(a) for a in e.args]
+        acc = parts[0]
+        for p in parts[1:]:
+            acc = acc.multiply_elementwise(p)
+        return acc
+    if isinstance(e, sp.Transpose):
+        return _explicit(e.arg).T
+    if isinstance(e, sp.Inverse):
+        return _explicit(e.arg).inv()
+    if isinstance(e, sp.MatPow):
+        return _explicit(e.base) ** e.exp
+    if isinstance(e, sp.HadamardPower):
+        exp = e.exp
+        return _explicit(e.base).applyfunc(lambda v: v**exp)
+    if isinstance(e, (sp.OneMatrix, sp.ZeroMatrix, sp.Identity)):
+        return sp.ImmutableMatrix(e.as_explicit())
+    if isinstance(e, ElementwiseApplyFunction):
+        fn = e.function
+        return _explicit(e.expr).applyfunc(fn)
+    if isinstance(e, RowSoftmax):
+        return RowSoftmax(_explicit(e.arg)).doit()
+    if isinstance(e, sp.Trace):
+        return _explicit(e.arg).trace()
+    if isinstance(e, sp.Determinant):
+        return _explicit(e.arg).det()
+    if isinstance(e, MatrixElement):
+        return _explicit(e.parent)[e.i, e.j]
+    if isinstance(e, sp.MatrixExpr):
+        return sp.ImmutableMatrix(e.as_explicit())
+    return e.func(*[_explicit(a) for a in e.args])
 
 
 def _entry_symbol(inp: Input, name: str) -> sp.Symbol:

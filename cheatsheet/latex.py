@@ -248,6 +248,46 @@ class TextbookPrinter(LatexPrinter):
             return self.parenthesize(arg.args[0], PRECEDENCE["Pow"]) + r"^{-\top}"
         return self.parenthesize(arg, PRECEDENCE["Pow"]) + "^{-1}"
 
+    def _print_ElementwiseApplyFunction(self, expr: sp.Basic) -> str:
+        # σ(Z), e^{Z}: the function applied entry by entry (the sheet says "element-wise" once)
+        arg = expr.expr
+        name = self._print(arg)
+        if not isinstance(arg, sp.MatrixSymbol):
+            name = self._paren(name)
+        placeholder = sp.Symbol("@ARG@")
+        return str(self._print(expr.function(placeholder))).replace("@ARG@", name)
+
+    def _print_HadamardProduct(self, expr: sp.Basic) -> str:
+        return r" \odot ".join(self.parenthesize(a, PRECEDENCE["Mul"], strict=True) for a in expr.args)
+
+    def _print_HadamardPower(self, expr: sp.Basic) -> str:
+        return self.parenthesize(expr.base, PRECEDENCE["Pow"]) + r"^{\circ " + self._print(expr.exp) + "}"
+
+    def _print_MatMul(self, expr: sp.Basic) -> str:
+        # QKᵀ/√d rather than (1/√d) Q Kᵀ
+        coeff, matrices = expr.as_coeff_matrices()
+        body = " ".join(self.parenthesize(m, PRECEDENCE["Mul"], strict=True) for m in matrices)
+        if coeff == 1:
+            return body
+        if coeff == -1:
+            return "- " + body
+        num, den = sp.fraction(coeff)
+        sign = "- " if num.could_extract_minus_sign() else ""
+        num = -num if sign else num
+        top = body if num == 1 else f"{self._print(num)} {body}"
+        if den == 1:
+            return sign + top
+        return sign + r"\frac{" + top + "}{" + self._print(den) + "}"
+
+    def _print_OneMatrix(self, expr: sp.Basic) -> str:
+        return r"\mathbf{1}"
+
+    def _print_Identity(self, expr: sp.Basic) -> str:
+        return "I"
+
+    def _print_RowSoftmax(self, expr: sp.Basic) -> str:
+        return r"\operatorname{softmax}" + self._paren(self._print(expr.args[0]))
+
     def _print_Trace(self, expr: sp.Basic) -> str:
         return r"\operatorname{tr}" + self._paren(self._print(expr.args[0]))
 

@@ -14,6 +14,8 @@ from typing import Any
 import mpmath
 import numpy as np
 import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 __all__ = ["evaluate_matrix"]
 
@@ -46,6 +48,26 @@ def evaluate_matrix(expr: sp.Basic, values: Mapping[sp.Basic, Any], *, exact: bo
             return np.asarray(v, dtype=object if exact else float) if isinstance(e, sp.MatrixSymbol) else v
         if e.is_Number or e in (sp.pi, sp.E):
             return number(e)
+        if isinstance(e, (sp.OneMatrix, sp.ZeroMatrix)):
+            rows, cols = (int(v) for v in e.shape)
+            fill = number(1 if isinstance(e, sp.OneMatrix) else 0)
+            return np.full((rows, cols), fill, dtype=object if exact else float)
+        if isinstance(e, ElementwiseApplyFunction):
+            from cheatsheet.tensor import FLOAT, MPMATH, evaluate_indexed
+
+            lam = e.function
+            (var,) = lam.variables
+            arr = ev(e.expr)
+            return evaluate_indexed(lam.expr, MPMATH if exact else FLOAT, {}, {var: arr}, 1)
+        if type(e).__name__ == "RowSoftmax":
+            s_ = ev(e.args[0])
+            if exact:
+                ex = np.vectorize(mpmath.exp, otypes=[object])(s_)
+            else:  # shifted by each row's maximum: no overflow
+                ex = np.exp(s_ - np.max(s_, axis=1, keepdims=True))
+            return ex / np.sum(ex, axis=1, keepdims=True)
+        if isinstance(e, sp.HadamardPower):
+            return ev(e.base) ** ev(e.exp)
         if isinstance(e, sp.Identity):
             n = int(e.shape[0])
             return np.eye(n, dtype=float) if not exact else np.array([[mpmath.mpf(int(r == c)) for c in range(n)] for r in range(n)], dtype=object)
@@ -102,7 +124,7 @@ def evaluate_matrix(expr: sp.Basic, values: Mapping[sp.Basic, Any], *, exact: bo
         if name in _SCALAR_FUNCS:
             fn = _SCALAR_FUNCS[name][1 if exact else 0]
             return fn(ev(e.args[0]))
-        if isinstance(e, sp.MatrixElement):
+        if isinstance(e, MatrixElement):
             m = ev(e.parent)
             return m[int(e.i), int(e.j)]
         raise ValueError(f"cannot evaluate {type(e).__name__} ({e}) numerically")

@@ -22,6 +22,7 @@ __all__ = [
     "Indicator",
     "MaxOver",
     "Notation",
+    "RowSoftmax",
     "Phi",
     "elementary",
     "i",
@@ -55,6 +56,15 @@ class Notation(sp.Function):
     def definition(cls, *args: sp.Expr) -> sp.Expr:
         """The elementary expression this notation stands for."""
         raise NotImplementedError
+
+    def _eval_evalf(self, prec: int) -> sp.Expr | None:
+        # Numeric values through the definition: sympy's default looks up an mpmath function of the
+        # same name, and mpmath.phi is the golden ratio (phi(2).evalf() raised TypeError), while
+        # softplus(2) and Phi(2) stayed unevaluated (not comparable, so max(sin(x), softplus(2)) failed).
+        if not all(a.is_number for a in self.args):
+            return None
+        value = sp.sympify(self.definition(*self.args))
+        return value.evalf(mpmath.libmp.prec_to_dps(prec))  # type: ignore[no-any-return]
 
     @staticmethod
     def numpy_impl(*args: Any) -> Any:
@@ -216,6 +226,37 @@ class MaxOver(ExprWithLimits):
     def _eval_derivative(self, s: sp.Symbol) -> sp.Expr:
         # Only meaningful once expanded; the verifier always expands before differentiating.
         return sp.Derivative(self, s)
+
+
+class RowSoftmax(sp.MatrixExpr):  # type: ignore[misc]
+    """softmax(S) applied to each row of a matrix: P_ij = e^{S_ij} / Σ_k e^{S_ik} (attention's P)."""
+
+    def __new__(cls, arg: sp.Basic) -> RowSoftmax:
+        return super().__new__(cls, sp.sympify(arg))
+
+    @property
+    def arg(self) -> sp.MatrixExpr:
+        return self.args[0]
+
+    @property
+    def shape(self) -> tuple[sp.Expr, sp.Expr]:
+        return self.arg.shape  # type: ignore[no-any-return]
+
+    def _entry(self, i: Any, j: Any, **kwargs: Any) -> sp.Expr:
+        cols = int(self.shape[1])
+        row = [sp.exp(self.arg[i, c]) for c in range(cols)]
+        return sp.exp(self.arg[i, j]) / sp.Add(*row)
+
+    def doit(self, **hints: Any) -> sp.Basic:
+        arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
+        if not isinstance(arg, sp.MatrixBase) and all(sp.sympify(v).is_Integer for v in arg.shape):
+            try:
+                arg = arg.as_explicit()
+            except (ValueError, TypeError, NotImplementedError):
+                pass
+        if isinstance(arg, sp.MatrixBase):
+            return sp.Matrix(arg.rows, arg.cols, lambda r, c: sp.exp(arg[r, c]) / sum(sp.exp(arg[r, k]) for k in range(arg.cols)))
+        return RowSoftmax(arg)
 
 
 _NOTATIONS: tuple[type[Notation], ...] = (sigmoid, softplus, Phi, phi, Indicator)

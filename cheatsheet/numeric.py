@@ -158,17 +158,26 @@ def _matrix_eval(rule: Rule, which: str, values: dict[str, Any], params: dict[st
     from cheatsheet.matrixeval import evaluate_matrix
 
     env: dict[sp.Basic, Any] = {}
+    dims: dict[sp.Symbol, int] = {}
     for inp in rule.inputs:
         arr = np.asarray(values[inp.name], dtype=object if exact else float)
         if inp.shape == "matrix":
             rows, cols = inp.symbol.shape
             if arr.ndim != 2 or (rows == cols and arr.shape[0] != arr.shape[1]):
                 raise ValueError(f"{rule.id}: {inp.name} must be a {'square ' if rows == cols else ''}matrix, got shape {arr.shape}")
+            for dim, size in zip((rows, cols), arr.shape):
+                if isinstance(dim, sp.Symbol):  # the dimensions (n, d, ...) take the sizes given
+                    if dims.setdefault(dim, size) != size:
+                        raise ValueError(f"{rule.id}: {inp.name} has {dim} = {size}, but another input has {dim} = {dims[dim]}")
             env[inp.symbol] = MPMATH.number(arr) if exact else arr
         else:
             env[inp.symbol] = MPMATH.number(arr).item() if exact and arr.ndim == 0 else (arr.item() if arr.ndim == 0 else arr)
     env |= _param_scalars(rule, params, MPMATH if exact else FLOAT)
+    env |= {d: (MPMATH.number(v) if exact else float(v)) for d, v in dims.items()}
     expr = _expr(rule, which, stable=False)
+    expr = expr.subs(dims) if dims else expr  # MatrixSymbol('Q', N, d) -> MatrixSymbol('Q', 3, 2), OneMatrix too
+    env = {(sp.MatrixSymbol(k.name, *(sp.sympify(v).subs(dims) for v in k.shape)) if isinstance(k, sp.MatrixSymbol) else k): v
+           for k, v in env.items()}
     out = evaluate_matrix(expr, env, exact=exact)
     return _result(np.asarray(out, dtype=object if exact else float), MPMATH if exact else FLOAT)
 

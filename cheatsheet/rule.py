@@ -352,6 +352,8 @@ def _symbols_of(rule: Rule) -> set[sp.Basic]:
         allowed.add(inp.symbol)
         if isinstance(inp.symbol, sp.IndexedBase):
             allowed.add(inp.symbol.label)
+        if isinstance(inp.symbol, sp.MatrixSymbol):  # dimensions (n, d, ...) may appear, e.g. 1/√d
+            allowed.update(s for dim in inp.symbol.shape for s in sp.sympify(dim).free_symbols)
     for p in rule.params:
         if p.symbol is not None:
             allowed.add(p.symbol)

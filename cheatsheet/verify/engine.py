@@ -515,13 +515,13 @@ def _class_values(rule: Rule, size: int) -> list[dict[sp.Symbol, int]]:
 
 def _instances(rule: Rule) -> list[Instance]:
     """Vector rules at n = 2, 3, 4; matrix rules with every dimension 2, then 3, then (when there are
-    several dimensions) all different (2, 3, 4, ... in name order), so that non-square shapes are met."""
+    several dimensions) alternating 2, 3, ... in name order, so that non-square shapes are met."""
     if rule.shape != "matrix":
         return [instantiate(rule, size) for size in SIZES]
     out = [instantiate(rule, size) for size in MATRIX_SIZES]
     dims = dimensions(rule)
-    if len(dims) > 1:
-        out.append(instantiate(rule, 2, {d: 2 + k for k, d in enumerate(dims)}))
+    if len(dims) > 1:  # 2, 3, 2, 3, ... in name order: every product of two different dimensions is non-square
+        out.append(instantiate(rule, 2, {d: 2 + k % 2 for k, d in enumerate(dims)}))
     return out
 
 
