@@ -21,6 +21,7 @@ __all__ = [
     "UnknownRuleError",
     "Verdict",
     "__version__",
+    "check",
     "families",
     "get",
     "rules",
@@ -28,6 +29,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from cheatsheet.checker import CheckResult
     from cheatsheet.rule import FAMILIES, Rule
     from cheatsheet.verify.verdict import Verdict
 
@@ -79,6 +81,18 @@ def verify(ids: list[str] | None = None, *, jobs: int = 1, use_cache: bool = Tru
 
     selected = rules() if not ids else [get(i) for i in ids]
     return verify_many(selected, jobs=jobs, use_cache=use_cache)
+
+
+def check(f: str, claim: str, wrt: str | None = None, **params: Any) -> CheckResult:
+    """Is ``claim`` the derivative of ``f`` w.r.t. ``wrt``? Text in the safe grammar; ``params`` are
+    exact numbers for symbols (``a=2``). Returns a verdict with its evidence (see :mod:`cheatsheet.checker`).
+
+    >>> cheatsheet.check("sigmoid(x)", "sigmoid(x)*(1 - sigmoid(x))").holds  # doctest: +SKIP
+    True
+    """
+    from cheatsheet.checker import check as _check
+
+    return _check(f, claim, wrt, **params)
 
 
 def __getattr__(name: str) -> Any:

@@ -51,6 +51,7 @@ class BuildOptions:
     jobs: int = max(1, os.cpu_count() or 1)
     quiet: bool = False
     rule_files: tuple[Path, ...] = ()
+    plugins: bool = True
 
 
 @dataclass
@@ -93,7 +94,12 @@ def _input_fingerprint(opts: BuildOptions) -> str:
     from cheatsheet.render.resources import templates_dir
 
     h = hashlib.sha256()
-    h.update(json.dumps([sorted(opts.papers), sorted(opts.formats), cheatsheet.__version__]).encode())
+    h.update(json.dumps([sorted(opts.papers), sorted(opts.formats), cheatsheet.__version__, opts.plugins]).encode())
+    if opts.plugins:  # installed plugin catalogs are inputs too
+        from importlib.metadata import entry_points
+
+        for ep in sorted(entry_points(group="cheatsheet.catalogs"), key=lambda e: e.name):
+            h.update(f"{ep.name}={ep.value}={ep.dist.version if ep.dist else ''}".encode())
     for dep in _DEPENDENCIES:
         try:
             h.update(f"{dep}={metadata.version(dep)}".encode())
@@ -149,11 +155,14 @@ class _Stages:
 
 
 def _load_rules(opts: BuildOptions) -> list[Any]:
+    """The catalog, plus the rules of --rules files and of installed plugin catalogs (entry point group
+    ``cheatsheet.catalogs``), loaded, validated and verified under a time limit; bad input raises
+    :class:`cheatsheet.custom.CustomRuleError` (exit code 2, or 1 for a false claim) before anything is written."""
     rules = list(cheatsheet.rules())
-    if opts.rule_files:
+    if opts.rule_files or opts.plugins:
         from cheatsheet import custom
 
-        rules += custom.load_for_build(opts.rule_files, rules)  # type: ignore[attr-defined]
+        rules += custom.load_for_build(opts.rule_files, rules, plugins=opts.plugins)
     return rules
 
 
@@ -212,11 +221,14 @@ def _plots(rules: Sequence[Any], cards: Sequence[Any]) -> dict[str, str]:
     out: dict[str, str] = {}
     cache = _cache_root() / "plots"
     by_id = {r.id: r for r in rules}
+    from cheatsheet.render import plots as plots_module
+
+    source = hashlib.sha256(Path(plots_module.__file__).read_bytes()).hexdigest()[:16]  # a changed plotter re-draws
     for c in cards:
         if not c.scalar_plot:
             continue
         rule = by_id[c.id]
-        path = cache / f"{rule_hash(rule)}.svg"
+        path = cache / f"{rule_hash(rule)}-{source}.svg"
         try:
             out[c.id] = path.read_text(encoding="utf-8")
             continue
@@ -278,13 +290,19 @@ def _render(opts: BuildOptions, stages: _Stages) -> dict[str, bytes]:
         verdicts = _verified(rules, opts)
     with stages.stage("latex"):
         cards = view.cards(rules, verdicts)
-        sections = view.sections(cards)
+    with stages.stage("examples"):
+        from cheatsheet.render.panels import panel_sections
+
+        extra = panel_sections()
+        sections = view.sections(cards, extra)  # the PDF: Derivations, then the examples and panels
+        page_sections = view.sections(cards, extra, derivations=False)  # the HTML: derivations under each card
+        all_cards = cards + [c for s in extra for c in s.cards]
         meta = _meta(rules, verdicts)
     files: dict[str, bytes] = {}
     needs_math = bool({"pdf", "html"} & set(opts.formats))
     if needs_math:
         with stages.stage("math"):
-            svg_html, mathml = _typeset(cards)
+            svg_html, mathml = _typeset(all_cards)
             plots = _plots(rules, cards)
     if "html" in opts.formats:
         from cheatsheet.render.html import PAPERS, render_page
@@ -292,7 +310,7 @@ def _render(opts: BuildOptions, stages: _Stages) -> dict[str, bytes]:
         with stages.stage("html"):
             links = {f"PDF ({PAPERS[p].css})": f"cheatsheet{PAPERS[p].suffix}.pdf" for p in ("a4", "letter")}
             links["rules.json"] = "rules.json"
-            files["cheatsheet.html"] = render_page(sections, meta, mathml, plots, links).encode("utf-8")
+            files["cheatsheet.html"] = render_page(page_sections, meta, mathml, plots, links).encode("utf-8")
     if "pdf" in opts.formats:
         from cheatsheet.render.html import PAPERS, measure_document, print_page
         from cheatsheet.render.paged import render_pdf
@@ -319,11 +337,11 @@ def _render(opts: BuildOptions, stages: _Stages) -> dict[str, bytes]:
         if "latex" in opts.formats:
             from cheatsheet.render.exports import latex_document
 
-            files["cheatsheet.tex"] = latex_document(sections, meta).encode("utf-8")
+            files["cheatsheet.tex"] = latex_document(view.sections(cards), meta).encode("utf-8")
         if "md" in opts.formats:
             from cheatsheet.render.exports import markdown_document
 
-            files["cheatsheet.md"] = markdown_document(sections, meta).encode("utf-8")
+            files["cheatsheet.md"] = markdown_document(view.sections(cards), meta).encode("utf-8")
     return files
 
 
@@ -365,7 +383,7 @@ def stale_outputs(opts: BuildOptions) -> list[str]:
     """Rebuild into a temporary folder and name each committed output that differs (or is missing)."""
     with tempfile.TemporaryDirectory(prefix="cheatsheet-check-") as tmp:
         fresh = BuildOptions(out=Path(tmp), papers=opts.papers, formats=opts.formats, jobs=opts.jobs, quiet=True,
-                             rule_files=opts.rule_files)
+                             rule_files=opts.rule_files, plugins=opts.plugins)
         report = build(fresh)
         stale = []
         for name in report.outputs:

@@ -802,8 +802,9 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[st
               help="Rebuild into a temporary folder and fail, naming each stale file, when --out differs.")
 @click.option("--rules", "rule_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Add custom rules from a TOML file (repeatable); they are verified like built-in ones.")
+@click.option("--no-plugins", is_flag=True, help="Leave out the rules of installed plugin catalogs (cheatsheet.catalogs).")
 def build_command(out: Path, paper: str, formats: tuple[str, ...], jobs: int, quiet: bool, check_only: bool,
-                  rule_files: tuple[Path, ...]) -> None:
+                  rule_files: tuple[Path, ...], no_plugins: bool) -> None:
     """Render the verified catalog into OUT; the stages and their timings are printed as they run.
 
     Incremental: verdicts, typeset formulas, card heights and drawn pages are cached by content hash
@@ -812,9 +813,12 @@ def build_command(out: Path, paper: str, formats: tuple[str, ...], jobs: int, qu
     written atomically and only when their bytes change.
     """
     from cheatsheet.build import BuildError, BuildOptions, build, stale_outputs
+    from cheatsheet.cli_check import as_click_error
+    from cheatsheet.custom import CustomRuleError
 
     papers = ("a4", "letter") if paper == "both" else (paper,)
-    opts = BuildOptions(out=out, papers=papers, formats=formats, jobs=jobs, quiet=quiet, rule_files=rule_files)
+    opts = BuildOptions(out=out, papers=papers, formats=formats, jobs=jobs, quiet=quiet, rule_files=rule_files,
+                        plugins=not no_plugins)
     try:
         if check_only:
             stale = stale_outputs(opts)
@@ -834,6 +838,8 @@ def build_command(out: Path, paper: str, formats: tuple[str, ...], jobs: int, qu
         err = click.ClickException(str(exc))
         err.exit_code = exc.exit_code
         raise err from exc
+    except CustomRuleError as exc:  # a --rules file or plugin: bad input (2) or a false claim (1)
+        raise as_click_error(exc) from exc
     if not quiet and not report.up_to_date:
         wrote = ", ".join(report.written) or "nothing (all unchanged)"
         click.echo(f"wrote {wrote}")

@@ -168,7 +168,19 @@ def rule_entry(rule: Rule, verdict: Verdict | None = None) -> dict[str, Any]:
         "torch": rule.torch,
         "torch_kwargs": {name: str(value) for name, value in rule.torch_kwargs},
         "jax": rule.jax,
+        "derivation": _derivation(rule),
         "verdict": _verdict(verdict if verdict is not None else rule.verdict),
+    }
+
+
+def _derivation(rule: Rule) -> dict[str, Any] | None:
+    d = rule.derivation
+    if d is None:
+        return None
+    return {
+        "wrt": d.wrt,
+        "direction": expression(d.direction) if d.direction is not None else None,
+        "steps": [{"kind": st.kind, "why": st.why, **expression(st.expr)} for st in d.steps],
     }
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "MaxOver",
     "Notation",
     "RowSoftmax",
+    "Vec",
     "Phi",
     "elementary",
     "i",
@@ -257,6 +258,32 @@ class RowSoftmax(sp.MatrixExpr):  # type: ignore[misc]
         if isinstance(arg, sp.MatrixBase):
             return sp.Matrix(arg.rows, arg.cols, lambda r, c: sp.exp(arg[r, c]) / sum(sp.exp(arg[r, k]) for k in range(arg.cols)))
         return RowSoftmax(arg)
+
+
+class Vec(sp.MatrixExpr):  # type: ignore[misc]
+    """vec(A): the columns of an m×n matrix stacked into an mn×1 column (vec(AXB) = (Bᵀ ⊗ A) vec(X))."""
+
+    def __new__(cls, arg: sp.Basic) -> Vec:
+        return super().__new__(cls, sp.sympify(arg))
+
+    @property
+    def arg(self) -> sp.MatrixExpr:
+        return self.args[0]
+
+    @property
+    def shape(self) -> tuple[sp.Expr, sp.Expr]:
+        rows, cols = self.arg.shape
+        return (rows * cols, sp.S.One)
+
+    def _entry(self, i: Any, j: Any, **kwargs: Any) -> sp.Expr:
+        rows = self.arg.shape[0]
+        return self.arg[i % rows, i // rows]
+
+    def doit(self, **hints: Any) -> sp.Basic:
+        arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
+        if isinstance(arg, sp.MatrixBase):
+            return sp.ImmutableMatrix(arg.T.reshape(arg.rows * arg.cols, 1))
+        return Vec(arg)
 
 
 _NOTATIONS: tuple[type[Notation], ...] = (sigmoid, softplus, Phi, phi, Indicator)

@@ -78,7 +78,7 @@ class Input:
     ``weight``); ``symbol`` is what is printed: a ``Symbol`` for a scalar, an ``IndexedBase`` for a
     vector, a ``MatrixSymbol`` for a matrix. ``domain`` is the set each entry lies in; the symbol's
     sympy assumptions must agree with it. ``simplex`` marks a probability vector (entries positive,
-    summing to 1); ``class_index`` marks an integer class label 1..n of a vector rule; ``symmetric`` a
+    summing to 1; for a matrix, each row is one); ``class_index`` marks an integer class label 1..n of a vector rule; ``symmetric`` a
     symmetric matrix (a constant of the rule: derivatives are never taken w.r.t. it).
     """
 

@@ -29,6 +29,8 @@ def _golden_text(rule: Rule) -> str:
     lines += [f"where {latex(d.symbol)} = {latex(d.value)}" for d in rule.where]
     lines += [f"kink at {latex(k.at)}: left {latex(k.left)}, right {latex(k.right)}, torch {latex(k.torch)}" for k in rule.kinks]
     lines += [f"identity: {latex(i.lhs)} {i.relation} {latex(i.rhs)}" for i in rule.identities]
+    if rule.derivation is not None:
+        lines += [f"step ({st.kind}, {st.why}): {latex(st.expr)}" for st in rule.derivation.steps]
     return "\n".join(lines) + "\n"
 
 

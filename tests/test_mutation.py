@@ -13,7 +13,8 @@ from cheatsheet.verify.runner import verify_many
 
 def test_every_mutant_is_rejected() -> None:
     """Kill rate 100%: perturbed constants, flipped signs, dropped terms, swapped functions, transposed
-    matrices and wrong kink values are all rejected by the verifier (numeric gate and kink checks)."""
+    matrices, wrong kink values and wrong derivation steps are all rejected by the verifier (numeric gate
+    and kink checks)."""
     pool = [m for r in cheatsheet.rules() for m in mutants(r)]
     verdicts = verify_many([m.rule for m in pool], jobs=2, use_cache=False, prove=False)
     survivors = [f"{m.rule.id} [{m.operator}] {m.description}" for m, v in zip(pool, verdicts) if v.status != "failed"]
@@ -35,3 +36,5 @@ def test_every_rule_gets_the_core_operators() -> None:
             assert "kink-value" in ops
         if r.shape == "matrix":
             assert "transpose" in ops
+        if r.derivation is not None:
+            assert "wrong-step" in ops, f"{r.id}: no wrong-step mutant"

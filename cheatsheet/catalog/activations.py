@@ -18,7 +18,7 @@ from sympy.codegen.cfunctions import expm1
 
 from cheatsheet.catalog._common import POSITIVE, REAL, pos, real, textbook, x
 from cheatsheet.notation import Indicator, Notation, Phi, phi, sigmoid, softplus
-from cheatsheet.rule import Definition, Identity, Input, Kink, Param, Rule
+from cheatsheet.rule import Definition, Derivation, Identity, Input, Kink, Param, Rule, Step
 
 __all__ = ["RULES"]
 
@@ -147,6 +147,7 @@ w = real("a")  # prelu's weight
 a_in = real("a")  # glu's halves
 b_in = real("b")
 z = real("z")  # a free real variable of an identity
+t_int = real("t")  # the integration variable of GELU's derivation
 NONPOSITIVE = sp.Interval(-sp.oo, 0)
 
 # SELU's constants, exactly as PyTorch's source spells them (FINDINGS §2).
@@ -163,6 +164,7 @@ GELU_C = Definition(c, sp.Rational("0.044715"), text="the cubic coefficient of t
 with textbook():
     GELU_U = Definition(u, sp.sqrt(2 / sp.pi) * (x + c * x**3), text="the argument of tanh")
     GELU_DU = sp.sqrt(2 / sp.pi) * (1 + 3 * c * x**2)  # du/dx
+    E_NEG = sp.exp(-x)  # e^{−x}, in the derivations of σ and ln σ
 
     RULES: tuple[Rule, ...] = (
         # ------------------------------------------------------------------ sigmoid-shaped
@@ -184,6 +186,13 @@ with textbook():
                 "Float path: σ(x)σ(−x), since 1 − σ(x) cancels for large x.",
             ),
             references=("PyTorch F.sigmoid", "Goodfellow et al., Deep Learning, §3.10"),
+            derivation=Derivation("input", (
+                Step(sp.Derivative((1 + E_NEG) ** -1, x), "substitute σ(x) = 1/(1 + e⁻ˣ)"),
+                Step(-(1 + E_NEG) ** -2 * sp.Derivative(1 + E_NEG, x), "chain rule: (u⁻¹)′ = −u⁻² u′"),
+                Step(E_NEG / (1 + E_NEG) ** 2, "(e⁻ˣ)′ = −e⁻ˣ"),
+                Step(1 / (1 + E_NEG) * (E_NEG / (1 + E_NEG)), "split the square"),
+                Step(sigmoid(x) * (1 - sigmoid(x)), "1/(1 + e⁻ˣ) = σ(x) and e⁻ˣ/(1 + e⁻ˣ) = 1 − σ(x)"),
+            )),
             torch="torch.sigmoid",
             jax="jax.nn.sigmoid",
         ),
@@ -205,6 +214,14 @@ with textbook():
                 "Float path: sech² x = 4σ(2x)σ(−2x), since 1 − tanh² cancels for large |x|.",
             ),
             references=("PyTorch F.tanh",),
+            derivation=Derivation("input", (
+                Step(sp.Derivative((sp.exp(x) - sp.exp(-x)) / (sp.exp(x) + sp.exp(-x)), x),
+                     "substitute tanh x = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ)"),
+                Step(((sp.exp(x) + sp.exp(-x)) ** 2 - (sp.exp(x) - sp.exp(-x)) ** 2) / (sp.exp(x) + sp.exp(-x)) ** 2,
+                     "quotient rule: (eˣ − e⁻ˣ)′ = eˣ + e⁻ˣ and (eˣ + e⁻ˣ)′ = eˣ − e⁻ˣ"),
+                Step(1 - (sp.exp(x) - sp.exp(-x)) ** 2 / (sp.exp(x) + sp.exp(-x)) ** 2, "divide both terms by (eˣ + e⁻ˣ)²"),
+                Step(1 - sp.tanh(x) ** 2, "(eˣ − e⁻ˣ)/(eˣ + e⁻ˣ) = tanh x"),
+            )),
             torch="torch.tanh",
             jax="jax.numpy.tanh",
         ),
@@ -244,6 +261,12 @@ with textbook():
                 "Derivative 1 − σ(x) = σ(−x); the float path uses σ(−x).",
             ),
             references=("PyTorch F.logsigmoid",),
+            derivation=Derivation("input", (
+                Step(sp.Derivative(-sp.log(1 + E_NEG), x), "ln σ(x) = ln(1/(1 + e⁻ˣ)) = −ln(1 + e⁻ˣ)"),
+                Step(E_NEG / (1 + E_NEG), "chain rule: (ln u)′ = u′/u and (e⁻ˣ)′ = −e⁻ˣ"),
+                Step(1 - 1 / (1 + E_NEG), "write e⁻ˣ = (1 + e⁻ˣ) − 1"),
+                Step(1 - sigmoid(x), "1/(1 + e⁻ˣ) = σ(x)"),
+            )),
             torch="F.logsigmoid",
             jax="jax.nn.log_sigmoid",
         ),
@@ -260,6 +283,12 @@ with textbook():
                 "softsign′ = (1 − |softsign(x)|)², not 1 − softsign² (tanh′'s pattern does not carry over).",
             ),
             references=("PyTorch F.softsign", "Bergstra et al. 2009"),
+            derivation=Derivation("input", (
+                Step(sp.Derivative(x / (1 + sp.Abs(x)), x), "softsign(x) = x/(1 + |x|)"),
+                Step(sp.Add(1, sp.Abs(x), -(x * sp.sign(x))) / (1 + sp.Abs(x)) ** 2, "quotient rule: |x|′ = sign x (x ≠ 0)"),
+                Step(sp.Add(1, sp.Abs(x), -sp.Abs(x)) / (1 + sp.Abs(x)) ** 2, "x sign x = |x|"),
+                Step(1 / (1 + sp.Abs(x)) ** 2, "the |x| cancel: no 1 − softsign² here"),
+            )),
             torch="F.softsign",
             jax="jax.nn.soft_sign",
         ),
@@ -435,6 +464,14 @@ with textbook():
                 "PyTorch returns x (slope exactly 1) once βx > threshold: a jump of about exp(−t)/β at x = t/β.",
             ),
             references=("PyTorch F.softplus", "Dugas et al. 2001"),
+            derivation=Derivation("input", (
+                Step(sp.Piecewise((1, beta * x > t), (sp.Derivative(sp.log(1 + sp.exp(beta * x)) / beta, x), True)),
+                     "the identity branch has slope 1; softplus(z) = ln(1 + eᶻ)"),
+                Step(sp.Piecewise((1, beta * x > t), (1 / beta * (beta * sp.exp(beta * x) / (1 + sp.exp(beta * x))), True)),
+                     "chain rule: (ln u)′ = u′/u and (eᵝˣ)′ = βeᵝˣ"),
+                Step(sp.Piecewise((1, beta * x > t), (1 / (sp.exp(-beta * x) + 1), True)), "cancel β; multiply by e⁻ᵝˣ/e⁻ᵝˣ"),
+                Step(sp.Piecewise((1, beta * x > t), (sigmoid(beta * x), True)), "1/(1 + e⁻ᵝˣ) = σ(βx)"),
+            )),
             torch="F.softplus",
         ),
         Rule(
@@ -450,6 +487,12 @@ with textbook():
                 "Float path: Φ(x) = erfc(−x/√2)/2, accurate in the lower tail where 1 + erf cancels (gelu(−8)).",
             ),
             references=("PyTorch F.gelu", "Hendrycks & Gimpel 2016"),
+            derivation=Derivation("input", (
+                Step(sp.Derivative(x * Phi(x), x), "GELU(x) = x Φ(x), Φ the standard normal CDF"),
+                Step(Phi(x) + x * sp.Derivative(Phi(x), x), "product rule"),
+                Step(Phi(x) + x * sp.Derivative(sp.Integral(phi(t_int), (t_int, -sp.oo, x)), x), "Φ(x) = ∫ φ(t) dt from −∞ to x"),
+                Step(Phi(x) + x * phi(x), "fundamental theorem of calculus"),
+            )),
             torch="F.gelu",
         ),
         Rule(
@@ -471,6 +514,12 @@ with textbook():
             torch="F.gelu",
             torch_kwargs={"approximate": "tanh"},
             jax="jax.nn.gelu",
+            derivation=Derivation("input", (
+                Step(sp.Derivative(x / 2 * (1 + sp.tanh(u)), x), "u = u(x) = √(2/π)(x + cx³)"),
+                Step((1 + sp.tanh(u)) / 2 + x / 2 * sp.Derivative(sp.tanh(u), x), "product rule"),
+                Step((1 + sp.tanh(u)) / 2 + x / 2 * (1 - sp.tanh(u) ** 2) * sp.Derivative(u, x), "chain rule: tanh′ = 1 − tanh²"),
+                Step((1 + sp.tanh(u)) / 2 + x / 2 * (1 - sp.tanh(u) ** 2) * GELU_DU, "du/dx = √(2/π)(1 + 3cx²)"),
+            )),
         ),
         Rule(
             id="silu",
@@ -483,6 +532,12 @@ with textbook():
                                  note="SiLU′ = σ + x σ′"),),
             notes=("SiLU′ = σ(x) + xσ′(x) = σ(x)(1 + x(1 − σ(x))); silu = swish with β = 1.",),
             references=("PyTorch F.silu", "Elfwing et al. 2018", "Ramachandran et al. 2017"),
+            derivation=Derivation("input", (
+                Step(sp.Derivative(x * sigmoid(x), x), "SiLU(x) = x σ(x)"),
+                Step(sigmoid(x) + x * sp.Derivative(sigmoid(x), x), "product rule"),
+                Step(sigmoid(x) + x * sigmoid(x) * (1 - sigmoid(x)), "σ′ = σ(1 − σ)"),
+                Step(sigmoid(x) * (1 + x * (1 - sigmoid(x))), "factor out σ(x)"),
+            )),
             torch="F.silu",
             jax="jax.nn.silu",
         ),
@@ -506,6 +561,13 @@ with textbook():
             derivative=sp.tanh(softplus(x)) + x * sigmoid(x) * (1 - sp.tanh(softplus(x)) ** 2),
             notes=("Mish′ = tanh(softplus x) + x σ(x) sech²(softplus x), using softplus′ = σ.",),
             references=("PyTorch F.mish", "Misra 2019"),
+            derivation=Derivation("input", (
+                Step(sp.Derivative(x * sp.tanh(softplus(x)), x), "Mish(x) = x tanh(softplus x)"),
+                Step(sp.tanh(softplus(x)) + x * sp.Derivative(sp.tanh(softplus(x)), x), "product rule"),
+                Step(sp.tanh(softplus(x)) + x * (1 - sp.tanh(softplus(x)) ** 2) * sp.Derivative(softplus(x), x),
+                     "chain rule: tanh′ = 1 − tanh²"),
+                Step(sp.tanh(softplus(x)) + x * sigmoid(x) * (1 - sp.tanh(softplus(x)) ** 2), "softplus′ = σ"),
+            )),
             torch="F.mish",
         ),
         Rule(

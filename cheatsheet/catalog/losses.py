@@ -15,7 +15,7 @@ from sympy.codegen.cfunctions import expm1, log1p
 
 from cheatsheet.catalog._common import POSITIVE, REAL, REDUCTION, UNIT, X, Y, i, j, k, n, pos, real, textbook, vec, x, y
 from cheatsheet.notation import Indicator, MaxOver, sigmoid, softplus
-from cheatsheet.rule import Definition, Identity, Input, Kink, Param, Rule
+from cheatsheet.rule import Definition, Derivation, Identity, Input, Kink, Param, Rule, Step
 
 __all__ = ["RULES"]
 
@@ -87,6 +87,15 @@ with textbook():
     )
     BCE_LOGITS = -(pw * y * sp.log(sigmoid(x)) + (1 - y) * sp.log(1 - sigmoid(x)))
     HINGE = sp.Max(0, 1 - y * x)
+    # softmax + cross-entropy: the gradient p − q, for a class index and for a probability target alike
+    CROSS_ENTROPY_DERIVATION = Derivation("input", (
+        Step(sp.Derivative(-sp.Sum(q[k] * (X[k] - LSE), (k, 1, n)), X[i]),
+             "ℓ = H(q, p) = −Σₖ qₖ ln pₖ, and ln pₖ = xₖ − ln Σⱼ exp(xⱼ)"),
+        Step(-sp.Sum(q[k] * (sp.KroneckerDelta(k, i) - p[i]), (k, 1, n)),
+             "sum rule over k; ∂ ln pₖ/∂xᵢ = δₖᵢ − pᵢ (log_softmax)"),
+        Step(p[i] * sp.Sum(q[k], (k, 1, n)) - q[i], "δₖᵢ picks the term k = i"),
+        Step(p[i] - q[i], "Σₖ qₖ = 1"),
+    ))
 
     RULES: tuple[Rule, ...] = (
         Rule(
@@ -187,6 +196,12 @@ with textbook():
                 "∂ℓ/∂y = −logit(x): PyTorch differentiates w.r.t. a soft target too.",
             ),
             references=("PyTorch F.binary_cross_entropy",),
+            derivation=Derivation("input", (
+                Step(-(y * sp.Derivative(sp.log(xp), xp)) - (1 - y) * sp.Derivative(sp.log(1 - xp), xp), "sum rule: y is a constant"),
+                Step(-(y / xp) + (1 - y) / (1 - xp), "(ln x)′ = 1/x and (ln(1 − x))′ = −1/(1 − x)"),
+                Step((-(y * (1 - xp)) + (1 - y) * xp) / (xp * (1 - xp)), "common denominator x(1 − x)"),
+                Step((xp - y) / (xp * (1 - xp)), "−y(1 − x) + (1 − y)x = x − y"),
+            )),
             torch="F.binary_cross_entropy",
         ),
         Rule(
@@ -220,6 +235,14 @@ with textbook():
                 "binary_cross_entropy(σ(x), y) when p = 1, without its clamp at −100.",
             ),
             references=("PyTorch F.binary_cross_entropy_with_logits",),
+            derivation=Derivation("input", (
+                Step(-(pw * y * sp.Derivative(sp.log(sigmoid(x)), x)) - (1 - y) * sp.Derivative(sp.log(1 - sigmoid(x)), x),
+                     "sum rule: p and y are constants"),
+                Step(-(pw * y * sp.Derivative(sigmoid(x), x) / sigmoid(x)) + (1 - y) * sp.Derivative(sigmoid(x), x) / (1 - sigmoid(x)),
+                     "chain rule: (ln u)′ = u′/u"),
+                Step(-(pw * y * (1 - sigmoid(x))) + (1 - y) * sigmoid(x), "σ′ = σ(1 − σ)"),
+                Step(sigmoid(x) * sp.Add(1, -y, pw * y) - pw * y, "collect the terms in σ(x)"),
+            )),
             torch="F.binary_cross_entropy_with_logits",
         ),
         Rule(
@@ -260,6 +283,7 @@ with textbook():
                 " below about 1e-16).",
             ),
             references=("PyTorch F.cross_entropy", "Szegedy et al. 2016 (label smoothing)"),
+            derivation=CROSS_ENTROPY_DERIVATION,
             torch="F.cross_entropy",
         ),
         Rule(
@@ -293,6 +317,7 @@ with textbook():
             ),
             references=("PyTorch F.cross_entropy",),
             torch="F.cross_entropy",
+            derivation=CROSS_ENTROPY_DERIVATION,
         ),
         Rule(
             id="nll_loss",

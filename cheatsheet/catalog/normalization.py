@@ -15,7 +15,7 @@ from __future__ import annotations
 import sympy as sp
 
 from cheatsheet.catalog._common import POSITIVE, REAL, X, i, j, k, n, pos, real, textbook, vec
-from cheatsheet.rule import Definition, Identity, Input, Param, Rule
+from cheatsheet.rule import Definition, Derivation, Identity, Input, Param, Rule, Step
 
 __all__ = ["RULES"]
 
@@ -87,6 +87,16 @@ with textbook():
                 "J is symmetric; its rows sum to 0, so the input gradient Jᵀg always sums to 0.",
             ),
             references=("PyTorch F.layer_norm", "Ba, Kiros & Hinton 2016"),
+            derivation=Derivation("input", (
+                Step(1 / sigma * sp.Derivative(X[i] - mu, X[j]) - (X[i] - mu) / sigma**2 * sp.Derivative(sigma, X[j]),
+                     "quotient rule: μ and σ̂ depend on every xⱼ"),
+                Step((d(i, j) - 1 / n) / sigma
+                     - (X[i] - mu) / sigma**2 * (sp.Sum((X[k] - mu) * (d(k, j) - 1 / n), (k, 1, n)) / (n * sigma)),
+                     "∂μ/∂xⱼ = 1/n; chain rule on σ̂ = √(Σₖ (xₖ − μ)²/n + ε)"),
+                Step((d(i, j) - 1 / n) / sigma - (X[i] - mu) / sigma**2 * ((X[j] - mu) / (n * sigma)),
+                     "δₖⱼ picks xⱼ − μ, and Σₖ (xₖ − μ) = 0"),
+                Step(sp.Add(n * d(i, j), -1, -(xhat[i] * xhat[j])) / (n * sigma), "(xₖ − μ)/σ̂ = x̂ₖ; multiply by n/n"),
+            )),
             torch="F.layer_norm",
         ),
         Rule(

@@ -17,7 +17,7 @@ from sympy.codegen.cfunctions import expm1, log1p
 
 from cheatsheet.catalog._common import POSITIVE, REAL, X, i, j, k, n, pos, real, textbook, vec
 from cheatsheet.notation import MaxOver
-from cheatsheet.rule import Definition, Identity, Input, Rule
+from cheatsheet.rule import Definition, Derivation, Identity, Input, Rule, Step
 
 __all__ = ["RULES"]
 
@@ -67,6 +67,7 @@ with textbook():
     # −ln p_i = M_i + log1p(Σ_{k≠i} e^{x_k − x_i − M_i} + expm1(−M_i)), exact where p_i → 1.
     M_I = MaxOver(X[l] - X[i], (l, 1, n))
     NEG_LOG_P = M_I + log1p(sp.Sum((1 - d(i, k)) * sp.exp(X[k] - X[i] - M_I), (k, 1, n)) + expm1(-M_I))
+    EXP_SUM = sp.Sum(sp.exp(X[k]), (k, 1, n))  # Σ_k e^{x_k}, in the derivations
 
     RULES: tuple[Rule, ...] = (
         Rule(
@@ -91,6 +92,15 @@ with textbook():
                 "Evaluate pₖ as 1 / Σⱼ exp(xⱼ − xₖ) (or shift the logits by their maximum): exp(xₖ) overflows above 709.",
             ),
             references=("PyTorch F.softmax", "Bridle 1990"),
+            derivation=Derivation("input", (
+                Step(sp.Derivative(sp.exp(X[i]) / EXP_SUM, X[j]), "softmax: pᵢ = exp(xᵢ)/Σₖ exp(xₖ)"),
+                Step(1 / EXP_SUM * sp.Derivative(sp.exp(X[i]), X[j]) - sp.exp(X[i]) / EXP_SUM**2 * sp.Derivative(EXP_SUM, X[j]),
+                     "quotient rule"),
+                Step(d(i, j) * sp.exp(X[i]) / EXP_SUM - sp.exp(X[i]) * sp.exp(X[j]) / EXP_SUM**2,
+                     "∂exp(xᵢ)/∂xⱼ = δᵢⱼ exp(xᵢ); in the sum only the term k = j depends on xⱼ"),
+                Step(sp.exp(X[i]) / EXP_SUM * (d(i, j) - sp.exp(X[j]) / EXP_SUM), "factor out exp(xᵢ)/Σₖ exp(xₖ)"),
+                Step(p[i] * (d(i, j) - p[j]), "exp(xₖ)/Σₗ exp(xₗ) = pₖ"),
+            )),
             torch="F.softmax",
             torch_kwargs={"dim": -1},
         ),
@@ -127,6 +137,13 @@ with textbook():
                 "Prefer it to ln(softmax(x)): for very negative logits softmax underflows to 0 and its log to −∞.",
             ),
             references=("PyTorch F.log_softmax",),
+            derivation=Derivation("input", (
+                Step(sp.Derivative(sp.log(sp.exp(X[i]) / EXP_SUM), X[j]), "log_softmax(x)ᵢ = ln pᵢ with pᵢ = exp(xᵢ)/Σₖ exp(xₖ)"),
+                Step(sp.Derivative(X[i] - sp.log(EXP_SUM), X[j]), "ln(a/b) = ln a − ln b and ln exp(xᵢ) = xᵢ"),
+                Step(sp.Derivative(X[i], X[j]) - 1 / EXP_SUM * sp.Derivative(EXP_SUM, X[j]), "chain rule: (ln u)′ = u′/u"),
+                Step(d(i, j) - sp.exp(X[j]) / EXP_SUM, "∂xᵢ/∂xⱼ = δᵢⱼ; in the sum only the term k = j depends on xⱼ"),
+                Step(d(i, j) - p[j], "exp(xⱼ)/Σₖ exp(xₖ) = pⱼ"),
+            )),
             torch="F.log_softmax",
             torch_kwargs={"dim": -1},
         ),
@@ -183,6 +200,11 @@ with textbook():
             where=(SOFTMAX, MAX),
             notes=("The gradient of logsumexp is the softmax (so its Hessian is the softmax Jacobian).",),
             references=("PyTorch torch.logsumexp",),
+            derivation=Derivation("input", (
+                Step(1 / EXP_SUM * sp.Derivative(EXP_SUM, X[i]), "chain rule: (ln u)′ = u′/u"),
+                Step(sp.exp(X[i]) / EXP_SUM, "in the sum only the term k = i depends on xᵢ"),
+                Step(p[i], "exp(xᵢ)/Σₖ exp(xₖ) = softmax(x)ᵢ = pᵢ"),
+            )),
             torch="torch.logsumexp",
             torch_kwargs={"dim": -1},
         ),

@@ -29,7 +29,7 @@ _TEXT = {
     "≡": r"$\equiv$", "⇒": r"$\Rightarrow$", "⇔": r"$\Leftrightarrow$", "∘": r"$\circ$", "⊙": r"$\odot$",
     "ᵢ": r"\textsubscript{i}", "ⱼ": r"\textsubscript{j}", "₁": r"\textsubscript{1}", "₂": r"\textsubscript{2}",
     "∝": r"$\propto$", "⌈": r"$\lceil$", "⌉": r"$\rceil$", "⌊": r"$\lfloor$", "⌋": r"$\rfloor$",
-    "ˆ": "",
+    "ˆ": "", "ₖ": r"\textsubscript{k}", "ₙ": r"\textsubscript{n}", "⟨": r"$\langle$", "⟩": r"$\rangle$",
 }
 _SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#", "^": r"\^{}",
             "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}"}

@@ -15,7 +15,8 @@ executable table (:meth:`Rule.evaluate`, :meth:`Rule.derivative_at`, float64) on
 
 The SVG is deterministic (fixed number formatting, no ids, no clock) and compact (a few KB); markers
 carry classes (``open``/``filled`` with ``f``/``df``) so that tests and stylesheets can find them. Tick
-labels are ``<text class="tick">`` without a font family: the page's CSS sets it.
+labels are ``<text class="tick">`` in the bundled Heros (a ``font-family`` attribute: WeasyPrint ignores the
+page's CSS inside inline SVG; a browser's CSS overrides it).
 """
 
 from __future__ import annotations
@@ -410,7 +411,9 @@ def plot_svg(rule: Rule, *, width_px: float = 180, height_px: float = 100, label
         f'V{_fmt(sy(y_hi))}" fill="none" stroke="#888" stroke-width="0.5"/>'
     )
     if labels:
-        parts.append(f'<g class="ticks" font-size="{_fmt(size)}" fill="#555">')
+        # the family as an attribute: WeasyPrint does not apply the page's CSS to inline SVG text (a system
+        # font would be embedded instead); in a browser the page's CSS still wins over the attribute
+        parts.append(f'<g class="ticks" font-family="Heros" font-size="{_fmt(size)}" fill="#555">')
         parts.append(f'<text class="tick" x="{_fmt(sx(x_lo))}" y="{_fmt(h - 1.5)}" text-anchor="start">{_label(x_lo)}</text>')
         parts.append(f'<text class="tick" x="{_fmt(sx(x_hi))}" y="{_fmt(h - 1.5)}" text-anchor="end">{_label(x_hi)}</text>')
         parts.append(f'<text class="tick" x="{_fmt(left - 2)}" y="{_fmt(sy(y_hi) + size * 0.35)}" text-anchor="end">{y_labels[0]}</text>')

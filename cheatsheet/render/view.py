@@ -7,8 +7,10 @@ from the verified expressions, kink lines from the Kink data.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sympy as sp
 
@@ -27,7 +29,7 @@ class Formula:
 
     key: str
     tex: str
-    role: str  # 'function', 'derivative', 'where', 'kink', 'identity', 'param'
+    role: str  # 'function', 'derivative', 'numerator', 'where', 'kink', 'identity', 'param', 'step'
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,11 @@ class Card:
     layout: str
     scalar_plot: bool
     torch_conforms: bool
-    verdict: Verdict = field(compare=False)
+    step_reasons: tuple[str, ...] = ()
+    kind: str = "rule"  # 'rule', 'derivation' (the steps of a rule's derivation), 'panel' (a worked example)
+    panel: str = ""  # which panel (templates/panels.html.j2)
+    data: Any = field(default=None, compare=False)  # the panel's data (cheatsheet.examples)
+    verdict: Verdict = field(compare=False, default=None)  # type: ignore[assignment]
 
     def of_role(self, role: str) -> tuple[Formula, ...]:
         """The formulas of one role, in order."""
@@ -185,6 +191,15 @@ def card(rule: Rule, verdict: Verdict) -> Card:
         formulas.append(Formula(f"{rid}-f", f"{_lhs_function(rule)} = {latex(rhs)}", "function"))
         for wrt, claim in rule.derivatives.items():
             formulas.append(Formula(f"{rid}-d-{wrt}", f"{_lhs_derivative(rule, wrt)} = {latex(claim)}", "derivative"))
+        if rule.shape == "matrix" and rule.layout:
+            # the numerator-layout form beside the denominator one: the transpose, printed from the claim
+            for wrt, claim in rule.derivatives.items():
+                if isinstance(sp.sympify(claim), sp.MatrixExpr) and sp.sympify(claim).shape != (1, 1):
+                    with sp.evaluate(True):
+                        numerator = sp.Transpose(sp.sympify(claim)).doit()
+                    lhs = _lhs_derivative(rule, wrt).replace(r"\partial " + latex(rule.input(wrt).symbol),
+                                                              r"\partial " + latex(rule.input(wrt).symbol) + r"^{\top}")
+                    formulas.append(Formula(f"{rid}-n-{wrt}", f"{lhs} = {latex(numerator)}", "numerator"))
     for idx in _used_definitions(rule):
         formulas.append(Formula(f"{rid}-w{idx}", _definition_tex(rule, idx), "where"))
     for idx in range(len(rule.kinks)):
@@ -194,13 +209,42 @@ def card(rule: Rule, verdict: Verdict) -> Card:
     params = _param_tex(rule)
     for idx, (_, tex) in enumerate(params):
         formulas.append(Formula(f"{rid}-p{idx}", tex, "param"))
+    steps = _derivation_steps(rule)
+    formulas += [f for f, _ in steps]
     scalar_plot = rule.shape == "scalar" and not rule.is_general and len([x for x in rule.inputs if not x.class_index]) == 1
     return Card(
         id=rid, title=rule.title, family=rule.family, formulas=tuple(formulas), notes=rule.notes,
         references=rule.references, params=params, status=verdict.status, evidence=_evidence(verdict),
         torch=rule.torch, layout=rule.layout, scalar_plot=scalar_plot,
-        torch_conforms=verdict.extra.get("torch", {}).get("status") == "conforms", verdict=verdict,
+        torch_conforms=verdict.extra.get("torch", {}).get("status") == "conforms",
+        step_reasons=tuple(why for _, why in steps), verdict=verdict,
     )
+
+
+def _derivation_steps(rule: Rule) -> list[tuple[Formula, str]]:
+    """The derivation as printed lines: the first with its left-hand side (d/dx f, or df), then "= ..."."""
+    d = rule.derivation
+    if d is None:
+        return []
+    out: list[tuple[Formula, str]] = []
+    differential = any(st.kind != "equal" for st in d.steps)
+    name = _name(rule)
+    for k, st in enumerate(d.steps):
+        body = latex(st.expr)
+        if st.kind == "gradient":
+            tex = f"{_lhs_derivative(rule, d.wrt)} = {body}"
+        elif k == 0:
+            lhs = rf"d{name}" if differential else _lhs_derivative(rule, d.wrt)
+            tex = f"{lhs} = {body}"
+        else:
+            tex = f"= {body}"
+        out.append((Formula(f"{rid_of(rule)}-s{k}", tex, "step"), st.why))
+    return out
+
+
+def rid_of(rule: Rule) -> str:
+    """The rule's id (the prefix of its formula keys)."""
+    return rule.id
 
 
 def cards(rules: Sequence[Rule], verdicts: Sequence[Verdict]) -> list[Card]:
@@ -208,12 +252,22 @@ def cards(rules: Sequence[Rule], verdicts: Sequence[Verdict]) -> list[Card]:
     return [card(r, v) for r, v in zip(rules, verdicts)]
 
 
-def sections(all_cards: Sequence[Card]) -> list[Section]:
-    """Cards grouped by family in the sheet's order (empty families left out)."""
+def derivation_card(c: Card) -> Card:
+    """The derivation of a rule as a card of its own (the PDF prints derivations in their own section)."""
+    return dataclasses.replace(c, id=f"{c.id}-derivation", kind="derivation",
+                               formulas=tuple(f for f in c.formulas if f.role == "step"), notes=(), params=())
+
+
+def sections(all_cards: Sequence[Card], extra: Sequence[Section] = (), *, derivations: bool = True) -> list[Section]:
+    """Cards grouped by family in the sheet's order (empty families left out), then a "Derivations"
+    section with every rule's derivation, then ``extra`` sections (worked examples, panels)."""
     out = []
     for fam, title in FAMILIES.items():
         group = tuple(c for c in all_cards if c.family == fam)
         if group:
             out.append(Section(fam, title, group))
-    return out
+    derived = tuple(derivation_card(c) for c in all_cards if c.step_reasons)
+    if derived and derivations:
+        out.append(Section("derivations", "Derivations, every step checked", derived))
+    return out + list(extra)
 

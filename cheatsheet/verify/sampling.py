@@ -11,8 +11,12 @@ from typing import Any
 import mpmath
 import sympy as sp
 
+from cheatsheet.verify.symbolic import ProofTimeout, time_limit
+
 __all__ = ["BESIDE", "breakpoints", "draw", "rng_for", "near", "region_points"]
 
+#: Time limit of solving for one breakpoint (random points still cover a switch that is not solved).
+SOLVE_SECONDS = 2.0
 #: Offsets from a breakpoint at which points are placed on each side.
 BESIDE: tuple[str, ...] = ("1e-3", "1e-8")
 
@@ -99,14 +103,16 @@ def breakpoints(exprs: Iterable[sp.Basic], var: sp.Symbol, subs: dict[sp.Basic, 
             seen.add(e)
             try:
                 # rational=False: solve with the 60-digit Floats as they are; the default rationalises
-                # them through nsimplify (PSLQ), 20x slower and rounded to 15 digits.
-                sols = sp.solve(e, var, rational=False)
-            except (NotImplementedError, ValueError, TypeError):
+                # them through nsimplify (PSLQ), 20x slower and rounded to 15 digits. A time limit:
+                # a transcendental switch such as sin(x) = softplus(x) kept solve busy for 18 s.
+                with time_limit(SOLVE_SECONDS):
+                    sols = sp.solve(e, var, rational=False)
+            except (NotImplementedError, ValueError, TypeError, ProofTimeout):
                 continue
             for s in sols:
                 if s.is_real and s.is_number:
                     found.add(s)
-    values = sorted(mpmath.mpf(sp.Float(s, 60)) for s in found)
+    values = sorted(mpmath.mpf(sp.N(s, 60)) for s in found)  # N: also log(2), sqrt(2)
     merged: list[mpmath.mpf] = []
     for v in values:  # one breakpoint found twice (e.g. from max and from a condition) differs by ~1e-18
         if merged and abs(v - merged[-1]) <= mpmath.mpf("1e-12") * max(1, abs(v)):

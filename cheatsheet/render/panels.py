@@ -1,0 +1,58 @@
+"""The worked examples and panels as cards of their own sections (after the rules and derivations):
+backpropagation through an MLP, gradient descent and Newton's step, layouts, JVP vs VJP, the kink
+conventions of the catalog and the common mistakes. Their data comes from :mod:`cheatsheet.examples`,
+computed from the verified catalog at build time; :mod:`templates/panels.html.j2` prints it."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from typing import Any
+
+from cheatsheet.render.view import Card, Formula, Section
+
+__all__ = ["formulas_of", "panel_sections"]
+
+
+def formulas_of(data: Any) -> Iterator[Formula]:
+    """Every Formula inside a (nested) dataclass, tuple or mapping of example data."""
+    if isinstance(data, Formula):
+        yield data
+    elif dataclasses.is_dataclass(data) and not isinstance(data, type):
+        for f in dataclasses.fields(data):
+            yield from formulas_of(getattr(data, f.name))
+    elif isinstance(data, (tuple, list)):
+        for item in data:
+            yield from formulas_of(item)
+    elif isinstance(data, dict):
+        for item in data.values():
+            yield from formulas_of(item)
+
+
+def _card(ident: str, title: str, panel: str, data: Any) -> Card:
+    return Card(
+        id=ident, title=title, family="panel", formulas=tuple(dict.fromkeys(formulas_of(data))), notes=(),
+        references=(), params=(), status="proved", evidence="", torch=None, layout="", scalar_plot=False,
+        torch_conforms=False, kind="panel", panel=panel, data=data,
+    )
+
+
+def panel_sections() -> list[Section]:
+    """The sections of worked examples, conventions and common mistakes, in the sheet's order."""
+    from cheatsheet.examples import descent, mlp, panels
+
+    conventions = panels.conventions()
+    return [
+        Section("examples", "Worked examples", (
+            _card("example-backprop", "Backpropagation through a 2-layer MLP", "mlp", mlp.backprop()),
+            _card("example-descent", "Gradient descent and Newton's step on a quadratic", "descent", descent.descent()),
+        )),
+        Section("conventions", "Conventions", (
+            _card("conventions-layout", "Numerator vs denominator layout", "layout", conventions),
+            _card("conventions-products", "JVP vs VJP (softmax)", "products", conventions),
+            _card("conventions-kinks", "Kink conventions", "kinks", conventions),
+        )),
+        Section("mistakes", "Common mistakes", (
+            _card("common-mistakes", "Published wrong derivatives, rejected", "mistakes", panels.mistakes()),
+        )),
+    ]

@@ -1,0 +1,137 @@
+"""Property-based tests (hypothesis): the parser never fails with anything but its own error, never
+hangs; for random valid expressions, sympy's derivative checks TRUE and a mutated claim FALSE.
+
+Set HYPOTHESIS_PROFILE=thorough for a longer run; CI (CI=true) uses a fixed seed."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import sympy as sp
+from hypothesis import HealthCheck, assume, given, reject, settings
+from hypothesis import strategies as st
+
+from cheatsheet.checker import CheckResult, check
+from cheatsheet.parse import ParseError, parse, parse_domain, to_text
+from cheatsheet.timelimit import TimeLimitError
+
+settings.register_profile("default", deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", parent=settings.get_profile("default"), derandomize=True)
+settings.register_profile("thorough", parent=settings.get_profile("default"), max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default"))
+
+x = sp.Symbol("x", real=True)
+
+# ------------------------------------------------------------------------------- random text
+TOKENS = [
+    "x", "y", "2", "0", "1.5", "1e308", "1e-400", "9" * 120, "e", "pi", "inf", "(", ")", "|", ",", "+", "-", "*", "/",
+    "^", "**", "<", "<=", ">", ">=", "==", "=", "and", "or", "not", "sin", "exp", "log", "sqrt", "where", "indicator",
+    "max", "sigmoid", "Phi", "relu", "abs", "step", "__import__", "'os'", '"rm"', ".", "__class__", "[", "]", "{", "}",
+    ";", ":", "lambda", "eval", "exec", "\x00", "\n", " ", "σ", "π", "²", "−", "∞", "√", "\u202e", "\ud7ff", "\U0001f600",
+]
+
+
+@settings(max_examples=400)
+@given(st.text(max_size=80))
+def test_parser_on_random_text_raises_only_parse_errors(text: str) -> None:
+    """Any text at all: an expression or a ParseError, nothing else."""
+    try:
+        parse(text)
+    except ParseError:
+        pass
+
+
+@settings(max_examples=600)
+@given(st.lists(st.sampled_from(TOKENS), max_size=40).map("".join))
+def test_parser_on_adversarial_token_soup_raises_only_parse_errors(text: str) -> None:
+    """Grammar fragments, hostile Python and odd characters mixed: only ParseError, within the deadline."""
+    for evaluated in (True, False):
+        try:
+            parse(text, evaluated=evaluated)
+        except ParseError:
+            pass
+
+
+@settings(max_examples=200)
+@given(st.recursive(st.sampled_from(["x", "2", "10", "0.5", "pi", "e", "1000", "0", "-1"]),
+                    lambda inner: st.tuples(inner, st.sampled_from(["^", "*", "/", "+", "-", "^-", "**"]), inner).map("".join)
+                    | inner.map(lambda s: f"({s})") | inner.map(lambda s: f"exp({s})") | inner.map(lambda s: f"|{s}|")
+                    | inner.map(lambda s: f"sin({s})") | inner.map(lambda s: f"log({s})")
+                    | inner.map(lambda s: f"where({s} > 1, {s}, 0)") | inner.map(lambda s: f"max({s}, 1)"),
+                    max_leaves=12))
+def test_parser_on_towers_of_powers_never_hangs(text: str) -> None:
+    """Powers, exponentials and nesting that could explode: a result or a ParseError (LimitError), quickly."""
+    try:
+        parse(text)
+    except ParseError:
+        pass
+
+
+@settings(max_examples=200)
+@given(st.text(alphabet="()[],-+0123456789.infUopstverla ", max_size=30))
+def test_domain_parser_raises_only_parse_errors(text: str) -> None:
+    try:
+        parse_domain(text)
+    except ParseError:
+        pass
+
+
+# ------------------------------------------------------------------------------- random valid expressions
+LEAVES = st.sampled_from(["x", "x", "2", "3", "1/2", "pi"])
+UNARY = ["sin({})", "cos({})", "exp({})", "tanh({})", "sigmoid({})", "softplus({})", "atan({})", "erf({})",
+         "sqrt(1 + ({})^2)", "log(1 + ({})^2)", "|{}|", "({})^2", "({})^3", "-({})"]
+BINARY = ["({}) + ({})", "({}) - ({})", "({})*({})", "({})/(1 + ({})^2)", "max({}, {})"]
+
+
+def _expressions() -> st.SearchStrategy[str]:
+    return st.recursive(
+        LEAVES,
+        lambda inner: st.builds(lambda f, a: f.format(a), st.sampled_from(UNARY), inner)
+        | st.builds(lambda f, a, b: f.format(a, b), st.sampled_from(BINARY), inner, inner),
+        max_leaves=4,
+    )
+
+
+def _check(f: str, claim: str) -> CheckResult:
+    """check(), with an example that runs past the time limit (sin(exp(exp(x))) at x = 31) set aside:
+    too slow is not a wrong verdict."""
+    try:
+        return check(f, claim, timeout=10)
+    except TimeLimitError:
+        reject()
+        raise AssertionError("unreachable") from None
+
+
+@settings(max_examples=12, deadline=None)
+@given(_expressions())
+def test_sympys_derivative_checks_true(f: str) -> None:
+    """For a random expression F, `check F <str(sympy's derivative)>` is TRUE."""
+    fx = parse(f)
+    assume(x in fx.free_symbols)
+    claim = str(sp.diff(fx, x))
+    assume(len(claim) <= 1500)
+    r = _check(f, claim)
+    assert r.holds, r.report()
+
+
+@settings(max_examples=10, deadline=None)
+@given(_expressions(), st.sampled_from(["({}) + 1", "({}) - 1/1000", "2*({}) + 1", "({}) + x"]))
+def test_mutated_claim_checks_false(f: str, mutation: str) -> None:
+    """A claim that differs from the derivative (a constant or x added) is FALSE with a counterexample."""
+    fx = parse(f)
+    assume(x in fx.free_symbols)
+    d = sp.diff(fx, x)
+    wrong = mutation.format(to_text(d))
+    assume(len(wrong) <= 1500)
+    assume(sp.simplify(sp.diff(fx, x) - parse(wrong, {"x": x})) != 0)
+    r = _check(f, wrong)
+    assert not r.holds and r.counterexample is not None, r.report()
+
+
+@pytest.mark.parametrize("f", ["x^3*sin(x)", "sigmoid(x)*tanh(x)", "max(x, x^2)/(1 + x^2)", "|sin(x)|", "softplus(-x)*exp(-x^2)"])
+def test_printed_derivative_round_trips(f: str) -> None:
+    """Both sympy's str() and our plain text of a derivative read back to the same expression."""
+    d = sp.diff(parse(f), x)
+    assert parse(str(d)) == d
+    assert parse(to_text(d)) == d
