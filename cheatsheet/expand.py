@@ -100,7 +100,9 @@ def concrete(expr: sp.Basic, rule: Rule, *, stable: bool = False) -> sp.Basic:
     """Definitions substituted, notation made elementary, the result evaluated, derivatives and
     substitutions carried out."""
     e = reevaluate(to_elementary(expand_where(expr, rule.where, stable=stable)))
-    if e.has(sp.Derivative, sp.Subs):
+    # An expression with vector entries is carried out by Instance.apply once n is explicit: done here, with
+    # a symbolic n, sympy tries every sum a derivative produces in closed form (seconds per derivation step).
+    if e.has(sp.Derivative, sp.Subs) and not e.has(sp.Indexed):
         e = e.doit()
     return e
 
@@ -131,7 +133,11 @@ class Instance:
             e = e.subs(sizes) if sizes else e
             if indices:
                 e = e.subs(dict(indices))
-            e = _explicit(e.doit())
+            # explicit first: doit() would invert an explicit symbolic matrix by Gaussian elimination
+            # with simplification (1 s at 3x3, minutes at 4x4); _explicit uses adjugate/determinant
+            e = _explicit(e)
+            if not isinstance(e, sp.MatrixBase) and any(_is_symbolic_matrix(a) for a in sp.preorder_traversal(e)):
+                e = _explicit(e.doit())
             if isinstance(e, sp.MatrixBase):
                 return e.applyfunc(lambda v: self._entries(v))
             return self._entries(e)
@@ -156,6 +162,12 @@ def _is_symbolic_matrix(e: sp.Basic) -> bool:
     return isinstance(e, sp.MatrixExpr) and not isinstance(e, sp.MatrixBase)
 
 
+def _inverse(m: sp.MatrixBase) -> sp.MatrixBase:
+    """The inverse of an explicit matrix as adjugate / determinant: exact, and 1000x faster on symbolic
+    entries than sympy's default (Gaussian elimination that simplifies every pivot)."""
+    return sp.ImmutableMatrix(m.adjugate() / m.det())
+
+
 def _explicit(e: sp.Basic) -> sp.Basic:
     """A matrix expression over explicit matrices computed as an explicit matrix (or scalar).
 
@@ -166,7 +178,7 @@ def _explicit(e: sp.Basic) -> sp.Basic:
     from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
     from sympy.matrices.expressions.matexpr import MatrixElement
 
-    from cheatsheet.notation import RowSoftmax
+    from cheatsheet.notation import RowSoftmax, Vec
 
     if isinstance(e, sp.MatrixBase) or not e.has(sp.MatrixExpr):
         return e
@@ -190,9 +202,12 @@ def _explicit(e: sp.Basic) -> sp.Basic:
     if isinstance(e, sp.Transpose):
         return _explicit(e.arg).T
     if isinstance(e, sp.Inverse):
-        return _explicit(e.arg).inv()
+        return _inverse(_explicit(e.arg))
     if isinstance(e, sp.MatPow):
-        return _explicit(e.base) ** e.exp
+        base, exp = _explicit(e.base), e.exp
+        if exp.is_Integer and exp < 0:
+            base, exp = _inverse(base), -exp
+        return base**exp
     if isinstance(e, sp.HadamardPower):
         exp = e.exp
         return _explicit(e.base).applyfunc(lambda v: v**exp)
@@ -203,6 +218,10 @@ def _explicit(e: sp.Basic) -> sp.Basic:
         return _explicit(e.expr).applyfunc(fn)
     if isinstance(e, RowSoftmax):
         return RowSoftmax(_explicit(e.arg)).doit()
+    if isinstance(e, Vec):
+        return Vec(_explicit(e.arg)).doit()
+    if isinstance(e, sp.KroneckerProduct):
+        return sp.ImmutableMatrix(sp.kronecker_product(*[_explicit(a) for a in e.args]))
     if isinstance(e, sp.Trace):
         return _explicit(e.arg).trace()
     if isinstance(e, sp.Determinant):
@@ -259,6 +278,11 @@ def instantiate(rule: Rule, size: int, dims: Mapping[sp.Symbol, int] | None = No
             if inp.symmetric:  # one symbol per entry on or above the diagonal
                 mat = sp.Matrix(rows, cols, lambda r, c: _entry_symbol(inp, f"{base}_{min(r, c) + 1}{sep}{max(r, c) + 1}"))
                 free = [mat[r, c] for r in range(rows) for c in range(cols) if r <= c]
+            elif inp.simplex:  # each row a probability vector: its last entry is 1 minus the others
+                mat = sp.Matrix(rows, cols, lambda r, c: _entry_symbol(inp, f"{base}_{r + 1}{sep}{c + 1}"))
+                free = [mat[r, c] for r in range(rows) for c in range(cols - 1)]
+                for r in range(rows):
+                    mat[r, cols - 1] = 1 - sp.Add(*[mat[r, c] for c in range(cols - 1)])
             else:
                 mat = sp.Matrix(rows, cols, lambda r, c: _entry_symbol(inp, f"{base}_{r + 1}{sep}{c + 1}"))
                 free = list(mat)

@@ -66,8 +66,18 @@ class TextbookPrinter(LatexPrinter):
                 ordered.insert(at, a)
             else:
                 ordered.append(a)
+        written = _written_fractions(expr)
+        derivs = [a for a in ordered if isinstance(a, sp.Derivative) and self._prime_form(a) is None]
         if not ordered:
             body = "1"
+        elif derivs and len(derivs) < len(ordered) and any(_is_denominator(a) for a in ordered):
+            # a derivation's chain-rule line: −1/(1 + e^{−x})² · d/dx(1 + e^{−x}), never d/dx(…) in a numerator
+            rest = [a for a in ordered if a not in derivs]
+            rest_tex = self._print(rest[0]) if len(rest) == 1 else str(super()._print_Mul(sp.Mul(*rest, evaluate=False)))
+            body = " ".join([rest_tex] + [self._print(a) for a in derivs])
+        elif written is not None:
+            # two or more fractions written as factors stay apart: 1/(1 + e^{−x}) · e^{−x}/(1 + e^{−x})
+            body = " ".join(self._paren(self._print(a)) if isinstance(a, sp.Add) else self._print(a) for a in written)
         elif len(ordered) == 1:
             body = self._print(ordered[0])
             if isinstance(ordered[0], sp.Add):  # -(a + b), or 1·(a + b) as sympy's Sum builds it unevaluated
@@ -208,14 +218,36 @@ class TextbookPrinter(LatexPrinter):
         return r" \text{ or } ".join(self._print(a) for a in expr.args)
 
     # -------------------------------------------------------------- undefined functions
-    def _print_Derivative(self, expr: sp.Derivative) -> str:
+    def _prime_form(self, expr: sp.Derivative) -> str | None:
+        """f′(x), σ′(x) for a function (undefined or notation) of the one variable, else None."""
         inner = expr.expr
-        if isinstance(inner, AppliedUndef) and len(expr.variables) == 1 and len(inner.args) == 1:
+        if isinstance(inner, (AppliedUndef, Notation)) and not isinstance(inner, Indicator) and len(expr.variables) == 1 and len(inner.args) == 1:
             (var,) = expr.variables
             if inner.args[0] == var:
                 primes = r"\prime" * expr.derivative_count
-                return f"{self._undef_name(inner.func)}^{{{primes}}}" + self._paren(self._print(var))
-        return str(super()._print_Derivative(expr))
+                return f"{self._function_name(inner)}^{{{primes}}}" + self._paren(self._print(var))
+        return None
+
+    def _print_Derivative(self, expr: sp.Derivative) -> str:
+        prime = self._prime_form(expr)
+        if prime is not None:
+            return prime
+        inner = expr.expr
+        if expr.derivative_count != 1:
+            return str(super()._print_Derivative(expr))
+        # first derivatives (derivation steps): ∂x_i/∂x_j, ∂σ̂/∂x_j, de^{−x}/dx as one fraction; an operand that
+        # would run into what follows (a sum, a product, a negative) in parentheses: d/dx (x σ(x)). d for a
+        # scalar variable (other symbols are parameters, or abbreviations such as u = u(x) that a ∂ would hold
+        # fixed), ∂ for a vector entry x_j.
+        (var,) = expr.variables
+        d = r"\partial" if not isinstance(var, sp.Symbol) else self._settings["diff_operator_latex"]
+        if isinstance(inner, (sp.Symbol, sp.Indexed, sp.exp)):
+            return rf"\frac{{{d} {self._print(inner)}}}{{{d} {self._print(var)}}}"
+        body = self._print(inner)
+        if (isinstance(inner, (sp.Add, sp.Sum)) or inner.could_extract_minus_sign()
+                or (isinstance(inner, sp.Mul) and not _written_fraction(inner))):
+            body = self._paren(body)
+        return rf"\frac{{{d}}}{{{d} {self._print(var)}}} {body}"
 
     def _print_Subs(self, subs: sp.Subs) -> str:
         expr, old, new = subs.args
@@ -248,17 +280,63 @@ class TextbookPrinter(LatexPrinter):
             return self.parenthesize(arg.args[0], PRECEDENCE["Pow"]) + r"^{-\top}"
         return self.parenthesize(arg, PRECEDENCE["Pow"]) + "^{-1}"
 
+    def parenthesize(self, item: Any, level: int, is_neg: bool = False, strict: bool = False) -> str:
+        # an element-wise function prints as its body (1 − tanh²(Z)), so it binds like the body:
+        # (1 − tanh²(Z)) ⊙ G, not 1 − tanh²(Z) ⊙ G
+        from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+        from sympy.printing.precedence import precedence_traditional
+
+        if isinstance(item, ElementwiseApplyFunction):
+            prec = precedence_traditional(item.function.expr)
+            if prec < level or (strict and prec <= level):
+                return self._paren(self._print(item))
+        return str(super().parenthesize(item, level, is_neg, strict))
+
     def _print_ElementwiseApplyFunction(self, expr: sp.Basic) -> str:
         # σ(Z), e^{Z}: the function applied entry by entry (the sheet says "element-wise" once)
         arg = expr.expr
         name = self._print(arg)
-        if not isinstance(arg, sp.MatrixSymbol):
+        body = expr.function.expr
+        radical = isinstance(body, sp.Pow) and body.exp == sp.S.Half and body.base == expr.function.variables[0]
+        if not isinstance(arg, sp.MatrixSymbol) and not radical:  # √ groups its argument itself
             name = self._paren(name)
         placeholder = sp.Symbol("@ARG@")
-        return str(self._print(expr.function(placeholder))).replace("@ARG@", name)
+        text = str(self._print(expr.function(placeholder)))
+        if "(@ARG@)" in text:  # the function call brings its own parentheses: σ(Zᵀ), not σ((Zᵀ))
+            name = self._print(arg)
+        return text.replace("@ARG@", name)
 
     def _print_HadamardProduct(self, expr: sp.Basic) -> str:
-        return r" \odot ".join(self.parenthesize(a, PRECEDENCE["Mul"], strict=True) for a in expr.args)
+        # ⊙ and the matrix product have no agreed precedence: a product or sum inside ⊙ gets parentheses
+        return r" \odot ".join(self._matrix_operand(a, (sp.MatAdd, sp.MatMul, sp.KroneckerProduct)) for a in expr.args)
+
+    def _print_KroneckerProduct(self, expr: sp.Basic) -> str:
+        return r" \otimes ".join(self._matrix_operand(a, (sp.MatAdd, sp.MatMul, sp.HadamardProduct)) for a in expr.args)
+
+    def _matrix_operand(self, a: sp.Basic, grouped: tuple[type, ...]) -> str:
+        if isinstance(a, grouped):
+            return self._paren(self._print(a))
+        return str(self.parenthesize(a, PRECEDENCE["Mul"], strict=True))
+
+    def _print_MatAdd(self, expr: sp.Basic) -> str:
+        # the terms in the written order; a negative term prints its own sign. (sympy's _print_Add negates
+        # such a term with evaluation on, which rewrites it: 𝟏𝟏ᵀ would become one all-ones matrix.)
+        out = ""
+        terms = [(t, self._print(t)) for t in expr.args]
+        if terms and terms[0][1].startswith("- "):  # sympy's A x - b arrives as (-b, A x): lead with a positive term
+            positive = [k for k, (_, tex) in enumerate(terms) if not tex.startswith("- ")]
+            if positive:
+                terms.insert(0, terms.pop(positive[0]))
+        for k, (term, tex) in enumerate(terms):
+            if isinstance(term, sp.MatAdd):
+                tex = self._paren(tex)
+            if k == 0:
+                out = tex
+            elif tex.startswith("- "):
+                out += " - " + tex[2:]
+            else:
+                out += " + " + tex
+        return out
 
     def _print_HadamardPower(self, expr: sp.Basic) -> str:
         return self.parenthesize(expr.base, PRECEDENCE["Pow"]) + r"^{\circ " + self._print(expr.exp) + "}"
@@ -266,7 +344,9 @@ class TextbookPrinter(LatexPrinter):
     def _print_MatMul(self, expr: sp.Basic) -> str:
         # QKᵀ/√d rather than (1/√d) Q Kᵀ
         coeff, matrices = expr.as_coeff_matrices()
-        body = " ".join(self.parenthesize(m, PRECEDENCE["Mul"], strict=True) for m in matrices)
+        # a sum, and an ⊙ or ⊗ product beside another factor, in parentheses: −A ⊙ B, but (A ⊙ B)𝟏
+        grouped = (sp.MatAdd, sp.HadamardProduct, sp.KroneckerProduct) if len(matrices) > 1 else (sp.MatAdd,)
+        body = " ".join(self._matrix_operand(m, grouped) for m in matrices)
         if coeff == 1:
             return body
         if coeff == -1:
@@ -277,10 +357,19 @@ class TextbookPrinter(LatexPrinter):
         top = body if num == 1 else f"{self._print(num)} {body}"
         if den == 1:
             return sign + top
+        if num == 1 and len(matrices) == 1:  # (x − a)/r: the fraction bar groups the numerator
+            top = self._print(matrices[0])
         return sign + r"\frac{" + top + "}{" + self._print(den) + "}"
 
     def _print_OneMatrix(self, expr: sp.Basic) -> str:
-        return r"\mathbf{1}"
+        # 𝟏 (the bold digit itself: ziamath draws \mathbf{1} as a plain 1, and G11ᵀ reads as G times eleven)
+        # is a column; an all-ones row is 𝟏ᵀ and an all-ones r×c matrix 𝟏𝟏ᵀ
+        rows, cols = expr.shape
+        if rows == 1 and cols != 1:
+            return r"𝟏^{\top}"
+        if rows != 1 and cols != 1:
+            return r"𝟏 𝟏^{\top}"
+        return "𝟏"
 
     def _print_Identity(self, expr: sp.Basic) -> str:
         return "I"
@@ -288,7 +377,15 @@ class TextbookPrinter(LatexPrinter):
     def _print_RowSoftmax(self, expr: sp.Basic) -> str:
         return r"\operatorname{softmax}" + self._paren(self._print(expr.args[0]))
 
+    def _print_DiagMatrix(self, expr: sp.Basic) -> str:
+        return r"\operatorname{diag}" + self._paren(self._print(expr.args[0]))
+
+    def _print_Vec(self, expr: sp.Basic) -> str:
+        return r"\operatorname{vec}" + self._paren(self._print(expr.args[0]))
+
     def _print_Trace(self, expr: sp.Basic) -> str:
+        if tuple(expr.args[0].shape) == (1, 1):  # the trace of a 1x1 matrix (xᵀx) is that number
+            return str(self._print(expr.args[0]))
         return r"\operatorname{tr}" + self._paren(self._print(expr.args[0]))
 
     def _print_Determinant(self, expr: sp.Basic) -> str:
@@ -317,6 +414,39 @@ def _operator_call(e: sp.Basic) -> bool:
     if isinstance(base, Notation):
         return type(base).latex_name.startswith(r"\operatorname")
     return not isinstance(base, (sp.Abs, sp.KroneckerDelta, sp.exp))
+
+
+def _is_denominator(e: sp.Basic) -> bool:
+    """A factor printed below the fraction bar: 1/a, a⁻², or a fraction 1/2."""
+    return (isinstance(e, sp.Pow) and e.exp.is_negative is True) or (isinstance(e, sp.Rational) and e.q != 1)
+
+
+def _written_fraction(e: sp.Basic) -> bool:
+    return _is_denominator(e) or (isinstance(e, sp.Mul) and any(_is_denominator(a) for a in _factors(e)))
+
+
+def _written_fractions(expr: sp.Mul) -> list[sp.Expr] | None:
+    """The factors of a product in which two or more fractions were written as factors (or a fraction and
+    a sum with a fraction in it), each kept whole: 1/(1 + e^{−x}) · e^{−x}/(1 + e^{−x}), not one fraction
+    with a fraction in its numerator. None for any other product (which prints as one fraction)."""
+    out: list[sp.Expr] = []
+
+    def walk(e: sp.Basic) -> None:
+        if isinstance(e, sp.Mul) and not _written_fraction(e):
+            for a in e.args:
+                walk(a)
+        else:
+            out.append(e)
+
+    for a in expr.args:
+        walk(a)
+    fractions = [a for a in out if _written_fraction(a) and not a.is_number]  # 1/2 stays a coefficient
+    tall_sums = [a for a in out if isinstance(a, sp.Add) and any(_written_fraction(t) and not t.is_number for t in a.args)]
+    if not any(isinstance(f, sp.Mul) and not all(_is_denominator(a) for a in _factors(f)) for f in fractions):
+        tall_sums = []  # (δ_ij − 1/n)/σ̂ stays one fraction: only a/b · (c − d/e) is kept apart
+    if not fractions or len(fractions) + len(tall_sums) < 2 or any(a.is_Number and a.is_negative for f in out for a in _factors(f)):
+        return None
+    return [a for a in out if a != 1]
 
 
 def _factors(expr: sp.Expr) -> list[sp.Expr]:

@@ -66,6 +66,18 @@ def evaluate_matrix(expr: sp.Basic, values: Mapping[sp.Basic, Any], *, exact: bo
             else:  # shifted by each row's maximum: no overflow
                 ex = np.exp(s_ - np.max(s_, axis=1, keepdims=True))
             return ex / np.sum(ex, axis=1, keepdims=True)
+        if type(e).__name__ == "DiagMatrix":  # diag(v): the vector on the diagonal
+            v = ev(e.args[0])
+            return np.diagflat(v) if not exact else np.diagflat(v).astype(object) * number(1)
+        if type(e).__name__ == "Vec":  # columns stacked: column-major order
+            a = ev(e.args[0])
+            return np.reshape(a, (-1, 1), order="F")
+        if isinstance(e, sp.KroneckerProduct):
+            vals = [ev(a) for a in e.args]
+            acc = vals[0]
+            for v in vals[1:]:
+                acc = np.kron(acc, v)
+            return acc
         if isinstance(e, sp.HadamardPower):
             return ev(e.base) ** ev(e.exp)
         if isinstance(e, sp.Identity):

@@ -1,9 +1,9 @@
 """Wrong variants of a rule, generated mechanically, that the verifier must reject.
 
 Operators on the claimed derivative: a perturbed constant, a flipped sign, a dropped term, a swapped
-function, a transposed matrix; and on the kinks: a wrong convention value. A mutant that the verifier
-accepts means the verifier is too weak (or the operator made an equivalent formula); the mutation test
-requires every mutant to be rejected.
+function, a transposed matrix; on the kinks: a wrong convention value; on a derivation: a wrong step. A
+mutant that the verifier accepts means the verifier is too weak (or the operator made an equivalent
+formula); the mutation test requires every mutant to be rejected.
 """
 
 from __future__ import annotations
@@ -51,6 +51,10 @@ _SWAPS: dict[type, Callable[[sp.Expr], sp.Expr]] = {
 }
 
 
+# matrix atoms whose arguments are their dimensions (x is MatrixSymbol("x", n, 1): its 1 is no constant)
+_SHAPED: tuple[type, ...] = (sp.MatrixSymbol, sp.Identity, sp.ZeroMatrix, sp.OneMatrix)
+
+
 def _value_nodes(expr: sp.Basic) -> Iterator[sp.Basic]:
     """Nodes of ``expr`` that carry value (not Piecewise conditions, indices or summation limits)."""
     yield expr
@@ -58,8 +62,8 @@ def _value_nodes(expr: sp.Basic) -> Iterator[sp.Basic]:
         for val, _ in expr.args:
             yield from _value_nodes(val)
         return
-    if isinstance(expr, (sp.Indexed, sp.KroneckerDelta, sp.Derivative, sp.Subs, sp.Tuple, sp.Inverse, sp.MatPow)):
-        return  # indices, derivative orders, substitution points and matrix powers are not values
+    if isinstance(expr, (sp.Indexed, sp.KroneckerDelta, sp.Derivative, sp.Subs, sp.Tuple, sp.Inverse, sp.MatPow) + _SHAPED):
+        return  # indices, derivative orders, substitution points, matrix powers and dimensions are not values
     if isinstance(expr, sp.Sum):
         yield from _value_nodes(expr.function)
         return
@@ -77,7 +81,7 @@ def _replace_node(expr: sp.Basic, old: sp.Basic, new: sp.Basic) -> sp.Basic:
         if e is old or (e == old and type(e) is type(old)):
             done[0] = True
             return new
-        if isinstance(e, (sp.Indexed, sp.KroneckerDelta, sp.Derivative, sp.Subs, sp.Tuple)) or not e.args:
+        if isinstance(e, (sp.Indexed, sp.KroneckerDelta, sp.Derivative, sp.Subs, sp.Tuple) + _SHAPED) or not e.args:
             return e
         if isinstance(e, sp.Piecewise):
             return sp.Piecewise(*[(walk(v), c) for v, c in e.args])
@@ -163,8 +167,30 @@ def _with_derivative(rule: Rule, wrt: str, expr: sp.Basic) -> Rule:
     return dataclasses.replace(rule, derivative=derivative, stable_derivative=stable)
 
 
+def _wrong_step(rule: Rule) -> Mutant | None:
+    """The derivation with one step perturbed (its middle step: a flipped sign, else a perturbed constant)."""
+    d = rule.derivation
+    if d is None:
+        return None
+    middle = len(d.steps) // 2
+    for idx in [middle] + [k for k in range(len(d.steps)) if k != middle]:
+        step = d.steps[idx]
+        expr = sp.sympify(step.expr)
+        for op in (_flip_sign, _perturb_constant):
+            made = op(expr)
+            if made is None or made[0] == expr:
+                continue
+            steps = list(d.steps)
+            steps[idx] = dataclasses.replace(step, expr=made[0])
+            wrong = dataclasses.replace(d, steps=tuple(steps))
+            return Mutant(dataclasses.replace(rule, derivation=wrong), "wrong-step",
+                          f"derivation step {idx + 1} ({step.why}): {made[1]}")
+    return None
+
+
 def mutants(rule: Rule) -> list[Mutant]:
-    """Every applicable wrong variant of ``rule`` (one per operator and derivative, plus kink values)."""
+    """Every applicable wrong variant of ``rule`` (one per operator and derivative, plus kink values and a
+    wrong derivation step)."""
     out: list[Mutant] = []
     for wrt, expr in rule.derivative:
         expr = sp.sympify(expr)
@@ -185,5 +211,8 @@ def mutants(rule: Rule) -> list[Mutant]:
         kinks[idx] = dataclasses.replace(kink, torch=wrong)
         out.append(Mutant(dataclasses.replace(rule, kinks=tuple(kinks)), "kink-value",
                           f"PyTorch's value at {kink.at} stated as {wrong} instead of {kink.torch}"))
+    step = _wrong_step(rule)
+    if step is not None:
+        out.append(step)
     return out
 

@@ -178,8 +178,10 @@ def _matrix_eval(rule: Rule, which: str, values: dict[str, Any], params: dict[st
     expr = expr.subs(dims) if dims else expr  # MatrixSymbol('Q', N, d) -> MatrixSymbol('Q', 3, 2), OneMatrix too
     env = {(sp.MatrixSymbol(k.name, *(sp.sympify(v).subs(dims) for v in k.shape)) if isinstance(k, sp.MatrixSymbol) else k): v
            for k, v in env.items()}
-    out = evaluate_matrix(expr, env, exact=exact)
-    return _result(np.asarray(out, dtype=object if exact else float), MPMATH if exact else FLOAT)
+    out = np.asarray(evaluate_matrix(expr, env, exact=exact), dtype=object if exact else float)
+    if which == "f" and out.shape == (1, 1):  # the function is a scalar even when written xᵀAx (1x1)
+        out = out.reshape(())
+    return _result(out, MPMATH if exact else FLOAT)
 
 
 # ----------------------------------------------------------------------------- evaluation

@@ -10,15 +10,15 @@
 
   function filter() {
     var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
-    var shown = 0;
+    var shown = 0, any = 0;  // rules shown (the count), and cards of any kind (panels too)
     cards.forEach(function (card, k) {
       var hit = words.every(function (w) { return texts[k].indexOf(w) !== -1; });
       card.hidden = !hit;
-      if (hit) { shown += 1; }
+      if (hit) { any += 1; if (!card.classList.contains("panel")) { shown += 1; } }
     });
     sections.forEach(function (s) { s.hidden = !s.querySelector("article.card:not([hidden])"); });
     count.textContent = shown + (shown === 1 ? " rule" : " rules");
-    empty.hidden = shown !== 0;
+    empty.hidden = any !== 0;
   }
   input.addEventListener("input", filter);
   if (location.hash.indexOf("#q=") === 0) { input.value = decodeURIComponent(location.hash.slice(3)); filter(); }

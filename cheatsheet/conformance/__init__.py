@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import random
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -334,9 +335,32 @@ def _compare_vector(rule: Rule, cp: Counterpart, torch: Any, result: Result, val
 
 
 def _check_matrix(rule: Rule, cp: Counterpart, torch: Any, result: Result) -> None:
-    """Random non-symmetric square matrices 2I + 0.3N (invertible, positive determinant)."""
+    """Random non-symmetric matrices: square ones 2I + 0.3N (invertible, positive determinant), others 0.3N;
+    symmetric inputs symmetrized, simplex inputs with rows of probabilities. Every dimension is 2, 3, 4, and
+    with several dimensions also alternately one larger, so that products are non-square."""
+    from cheatsheet.expand import dimensions
+
+    dims = dimensions(rule)
     for size in (2, 3, 4):
-        rng = np.random.default_rng(size)
-        for _ in range(3):
-            values = {inp.name: 2 * np.eye(size) + 0.3 * rng.standard_normal((size, size)) for inp in rule.inputs}
-            _compare_vector(rule, cp, torch, result, values, {})
+        for shift in (0, 1) if len(dims) > 1 else (0,):
+            sizes = {d: size + shift * (k % 2) for k, d in enumerate(dims)}
+            rng = np.random.default_rng(size + 10 * shift)
+            for _ in range(3):
+                values = {inp.name: _matrix_value(inp, sizes, rng) for inp in rule.inputs}
+                for params in _param_sets(rule):
+                    _compare_vector(rule, cp, torch, result, values, _float_params(params))
+
+
+def _matrix_value(inp: Any, sizes: dict[Any, int], rng: Any) -> Any:
+    if inp.shape != "matrix":  # a scalar input of a matrix rule
+        return float(draw(inp.domain, random.Random(int(rng.integers(1 << 30)))))
+    rows, cols = (int(sp.sympify(d).subs(sizes)) for d in inp.symbol.shape)
+    if inp.simplex:
+        raw = rng.uniform(0.05, 1.0, (rows, cols))
+        return raw / raw.sum(axis=1, keepdims=True)
+    if isinstance(inp.domain, sp.FiniteSet):  # e.g. a 0/1 mask
+        return rng.choice([float(v) for v in inp.domain], (rows, cols))
+    noise = 0.3 * rng.standard_normal((rows, cols))
+    if inp.symmetric:
+        noise = (noise + noise.T) / 2
+    return noise + (2 * np.eye(rows) if rows == cols else 0)

@@ -22,7 +22,8 @@ _TEXT = {
     "Σ": r"$\Sigma$", "Δ": r"$\Delta$", "Φ": r"$\Phi$", "φ": r"$\varphi$", "ℓ": r"$\ell$", "·": r"$\cdot$",
     "≤": r"$\le$", "≥": r"$\ge$", "≠": r"$\ne$", "≈": r"$\approx$", "≳": r"$\gtrsim$", "≪": r"$\ll$", "±": r"$\pm$",
     "√": r"$\surd$", "‖": r"$\|$", "→": r"$\to$", "↦": r"$\mapsto$", "∞": r"$\infty$", "⊗": r"$\otimes$",
-    "½": r"$\frac12$", "§": r"\S{}", "…": r"\dots{}", "\u0302": "", "𝟙": r"$\mathbf{1}$", "×": r"$\times$",
+    "½": r"$\frac12$", "§": r"\S{}", "…": r"\dots{}", "\u0302": "", "\u0304": "", "𝟙": r"$\mathbf{1}$",
+    "𝟏": r"$\mathbf{1}$", "×": r"$\times$",
     "“": "``", "”": "''", "‘": "`", "’": "'", "–": "--", "—": "---", "é": r"\'e", "ü": r'\"u', "∈": r"$\in$",
     "ρ": r"$\rho$", "τ": r"$\tau$", "η": r"$\eta$", "κ": r"$\kappa$", "ν": r"$\nu$", "ξ": r"$\xi$", "ψ": r"$\psi$",
     "Ω": r"$\Omega$", "Λ": r"$\Lambda$", "Π": r"$\Pi$", "Γ": r"$\Gamma$", "∑": r"$\sum$", "∏": r"$\prod$",
@@ -30,6 +31,7 @@ _TEXT = {
     "ᵢ": r"\textsubscript{i}", "ⱼ": r"\textsubscript{j}", "₁": r"\textsubscript{1}", "₂": r"\textsubscript{2}",
     "∝": r"$\propto$", "⌈": r"$\lceil$", "⌉": r"$\rceil$", "⌊": r"$\lfloor$", "⌋": r"$\rfloor$",
     "ˆ": "", "ₖ": r"\textsubscript{k}", "ₙ": r"\textsubscript{n}", "⟨": r"$\langle$", "⟩": r"$\rangle$",
+    "ₗ": r"\textsubscript{l}", "ᶻ": r"\textsuperscript{z}", "ᵝ": r"\textsuperscript{$\beta$}", "∫": r"$\int$",
 }
 _SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#", "^": r"\^{}",
             "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}"}
@@ -47,6 +49,8 @@ def latex_text(text: str, *, strict: bool = False) -> str:
             out.append(_SPECIAL[ch])
         elif ord(ch) < 128:
             out.append(ch)
+        elif ch == "\u0304" and out:  # a combining macron (P̄): LaTeX's macron accent over what precedes it
+            out[-1] = r"\={" + out[-1] + "}"
         elif ch in _TEXT:
             out.append(_TEXT[ch])
         elif strict:
@@ -57,8 +61,8 @@ def latex_text(text: str, *, strict: bool = False) -> str:
 
 
 def pdflatex_math(tex: str) -> str:
-    """Textbook LaTeX as pdflatex (amsmath) takes it: 𝟙 becomes \\mathbf{1}."""
-    return tex.replace("𝟙", r"\mathbf{1}")
+    """Textbook LaTeX as pdflatex (amsmath) takes it: 𝟙 and the ones vector 𝟏 become \\mathbf{1}."""
+    return tex.replace("𝟙", r"\mathbf{1}").replace("𝟏", r"\mathbf{1}")
 
 
 def _md_math(tex: str) -> str:
