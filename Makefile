@@ -1,5 +1,6 @@
-# The two entry points of the README. `make sheet` sets up and runs the main job; `make test` sets up
-# what the tests need (Debian packages when missing, the test and torch extras) and runs them.
+# The two entry points of the README. `make sheet` sets up and builds the cheat sheet into build/;
+# `make test` sets up what the tests need (Debian packages when missing, the test and torch extras),
+# runs the tests, and checks that the committed build/ is what the sources produce.
 PYTHON ?= python3
 PIP := $(PYTHON) -m pip
 
@@ -7,7 +8,7 @@ PIP := $(PYTHON) -m pip
 
 sheet:
 	$(PIP) install -q -e .
-	cheatsheet verify
+	$(PYTHON) -m cheatsheet build
 
 setup-test:
 	sh scripts/setup-test.sh
@@ -15,3 +16,4 @@ setup-test:
 
 test: setup-test
 	CHEATSHEET_REQUIRE_TORCH=1 $(PYTHON) -m pytest -q
+	$(PYTHON) -m cheatsheet build --check
