@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -66,9 +68,11 @@ class BuildReport:
 
 
 def _cache_root() -> Path:
-    from cheatsheet.verify.runner import cache_dir
-
-    return cache_dir().parent.parent / "build"
+    """$CHEATSHEET_CACHE_DIR/build, the same base folder as verify.runner.cache_dir (computed here: the runner
+    imports sympy, and the no-change path needs this folder for the manifest; a test keeps the two equal)."""
+    root = os.environ.get("CHEATSHEET_CACHE_DIR")
+    base = Path(root) if root else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cheatsheet"
+    return base / "build"
 
 
 def _output_names(opts: BuildOptions) -> list[str]:
@@ -177,41 +181,66 @@ def _verified(rules: Sequence[Any], opts: BuildOptions) -> list[Any]:
     return verdicts
 
 
-def _typeset(cards: Sequence[Any]) -> tuple[dict[str, str], dict[str, str]]:
-    """SVG (for the PDF, as <img> + invisible TeX) and MathML (for the HTML) of every formula, cached."""
-    from cheatsheet.render import math as tmath
-
-    svg_html: dict[str, str] = {}
-    mathml: dict[str, str] = {}
-    cache = _cache_root() / "math"
-    for c in cards:
-        for f in c.formulas:
-            try:
-                svg_html[f.key] = _cached_svg(tmath, f.key, f.tex, cache, f.role in ("function", "derivative"))
-                mathml[f.key] = tmath.mathml(f.tex, display=f.role in ("function", "derivative"))
-            except tmath.TypesetError as exc:
-                raise BuildError(f"rule {c.id!r}: the formula {f.tex!r} does not typeset: {exc}", 1) from exc
-    return svg_html, mathml
-
-
-def _cached_svg(tmath: Any, key: str, tex: str, cache: Path, display: bool) -> str:
-    source = hashlib.sha256(Path(tmath.__file__).read_bytes()).hexdigest()  # a changed quirk fix re-typesets
-    digest = hashlib.sha256(json.dumps([key, tex, MATH_PX, display, metadata.version("ziamath"), source]).encode()).hexdigest()
-    path = cache / f"{digest}.html"
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        pass
+def _svg_snippet(item: tuple[str, str, bool]) -> tuple[str, str]:
+    """(snippet, error): the SVG picture with its TeX source as invisible text (the PDF stays searchable)."""
     from html import escape
 
-    # the picture, then the TeX source as invisible text: the PDF stays searchable ("softmax", "\\sigma")
-    snippet = tmath.svg(tex, prefix=f"{key}-", size_px=MATH_PX, display=display).html() + f'<span class="tex">{escape(tex)}</span>'
+    from cheatsheet.render import math as tmath
 
+    key, tex, display = item
     try:
-        atomic_write(path, snippet)
-    except OSError:
-        pass
-    return str(snippet)
+        picture = tmath.svg(tex, prefix=f"{key}-", size_px=MATH_PX, display=display).html()
+    except tmath.TypesetError as exc:
+        return "", str(exc)
+    return picture + f'<span class="tex">{escape(tex)}</span>', ""
+
+
+def _typeset(cards: Sequence[Any], jobs: int = 1) -> tuple[dict[str, str], dict[str, str]]:
+    """SVG (for the PDF) and MathML (for the HTML) of every formula; the SVGs cached by content and
+    typeset in parallel when many are new."""
+    from cheatsheet.render import math as tmath
+
+    source = hashlib.sha256(Path(tmath.__file__).read_bytes()).hexdigest()  # a changed quirk fix re-typesets
+    zia = metadata.version("ziamath")
+    cache = _cache_root() / "math"
+    owner: dict[str, str] = {}
+    items: dict[str, tuple[str, str, bool]] = {}
+    for c in cards:
+        for f in c.formulas:
+            owner.setdefault(f.key, c.id)
+            items.setdefault(f.key, (f.key, f.tex, f.role in ("function", "derivative")))
+    svg_html: dict[str, str] = {}
+    paths: dict[str, Path] = {}
+    missing: list[str] = []
+    for key, (_, tex, display) in items.items():
+        digest = hashlib.sha256(json.dumps([key, tex, MATH_PX, display, zia, source]).encode()).hexdigest()
+        paths[key] = cache / f"{digest}.html"
+        try:
+            svg_html[key] = paths[key].read_text(encoding="utf-8")
+        except FileNotFoundError:
+            missing.append(key)
+    work = [items[k] for k in missing]
+    if jobs > 1 and len(work) > 16:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+            done = list(pool.map(_svg_snippet, work, chunksize=16))
+    else:
+        done = [_svg_snippet(w) for w in work]
+    for key, (snippet, error) in zip(missing, done):
+        if error:
+            raise BuildError(f"rule {owner[key]!r}: the formula {items[key][1]!r} does not typeset: {error}", 1)
+        svg_html[key] = snippet
+        try:
+            atomic_write(paths[key], snippet)
+        except OSError:
+            pass
+    mathml: dict[str, str] = {}
+    for key, (_, tex, display) in items.items():
+        try:
+            mathml[key] = tmath.mathml(tex, display=display)
+        except tmath.TypesetError as exc:
+            raise BuildError(f"rule {owner[key]!r}: the formula {tex!r} does not typeset: {exc}", 1) from exc
+    return svg_html, mathml
 
 
 def _plots(rules: Sequence[Any], cards: Sequence[Any]) -> dict[str, str]:
@@ -302,7 +331,7 @@ def _render(opts: BuildOptions, stages: _Stages) -> dict[str, bytes]:
     needs_math = bool({"pdf", "html"} & set(opts.formats))
     if needs_math:
         with stages.stage("math"):
-            svg_html, mathml = _typeset(all_cards)
+            svg_html, mathml = _typeset(all_cards, opts.jobs)
             plots = _plots(rules, cards)
     if "html" in opts.formats:
         from cheatsheet.render.html import PAPERS, render_page
@@ -312,21 +341,25 @@ def _render(opts: BuildOptions, stages: _Stages) -> dict[str, bytes]:
             links["rules.json"] = "rules.json"
             files["cheatsheet.html"] = render_page(page_sections, meta, mathml, plots, links).encode("utf-8")
     if "pdf" in opts.formats:
-        from cheatsheet.render.html import PAPERS, measure_document, print_page
-        from cheatsheet.render.paged import render_pdf
+        from cheatsheet.render.html import PAPERS, footer_document, measure_document, print_page
+        from cheatsheet.render.paged import LayoutError, render_pdf
         from cheatsheet.render.resources import templates_dir
 
         with stages.stage("pdf"):
-            pdfs = render_pdf(
-                sections,
-                lambda page: print_page(sections, meta, page, svg_html, plots),
-                lambda cards, masthead: measure_document(sections, meta, cards, masthead, svg_html, plots),
-                opts.papers,
-                _pdf_metadata(meta),
-                base=templates_dir(),
-                cache=_cache_root() / "pdf",
-                jobs=opts.jobs,
-            )
+            try:
+                pdfs = render_pdf(
+                    sections,
+                    lambda page: print_page(sections, meta, page, svg_html, plots),
+                    lambda cards, masthead: measure_document(sections, meta, cards, masthead, svg_html, plots),
+                    opts.papers,
+                    _pdf_metadata(meta),
+                    base=templates_dir(),
+                    cache=_cache_root() / "pdf",
+                    jobs=opts.jobs,
+                    footer_html=lambda total: footer_document(meta, total),
+                )
+            except LayoutError as exc:
+                raise BuildError(str(exc), 1) from exc
             for p, pdf in pdfs.items():
                 files[f"cheatsheet{PAPERS[p].suffix}.pdf"] = pdf
     with stages.stage("exports"):
@@ -364,11 +397,14 @@ def build(opts: BuildOptions, echo: Callable[[str], None] | None = None) -> Buil
         for name, data in files.items():
             path = opts.out / name
             report.outputs[name] = path
-            if _digest(path) == hashlib.sha256(data).hexdigest():
-                report.unchanged.append(name)
-            else:
+            try:
+                if _digest(path) == hashlib.sha256(data).hexdigest():
+                    report.unchanged.append(name)
+                    continue
                 atomic_write(path, data)
-                report.written.append(name)
+            except OSError as exc:  # an output folder that cannot be written is bad input, not a crash
+                raise BuildError(f"cannot write {path}: {exc.strerror or exc}; pick a writable --out folder", 2) from exc
+            report.written.append(name)
         manifest = {"fingerprint": fingerprint, "outputs": {n: hashlib.sha256(d).hexdigest() for n, d in files.items()}}
         try:
             atomic_write(_manifest_path(opts.out), json.dumps(manifest, sort_keys=True))

@@ -814,7 +814,6 @@ def build_command(out: Path, paper: str, formats: tuple[str, ...], jobs: int, qu
     """
     from cheatsheet.build import BuildError, BuildOptions, build, stale_outputs
     from cheatsheet.cli_check import as_click_error
-    from cheatsheet.custom import CustomRuleError
 
     papers = ("a4", "letter") if paper == "both" else (paper,)
     opts = BuildOptions(out=out, papers=papers, formats=formats, jobs=jobs, quiet=quiet, rule_files=rule_files,
@@ -838,8 +837,12 @@ def build_command(out: Path, paper: str, formats: tuple[str, ...], jobs: int, qu
         err = click.ClickException(str(exc))
         err.exit_code = exc.exit_code
         raise err from exc
-    except CustomRuleError as exc:  # a --rules file or plugin: bad input (2) or a false claim (1)
-        raise as_click_error(exc) from exc
+    except Exception as exc:
+        from cheatsheet.custom import CustomRuleError  # here, not above: it imports sympy (the no-change path must not)
+
+        if isinstance(exc, CustomRuleError):  # a --rules file or plugin: bad input (2) or a false claim (1)
+            raise as_click_error(exc) from exc
+        raise
     if not quiet and not report.up_to_date:
         wrote = ", ".join(report.written) or "nothing (all unchanged)"
         click.echo(f"wrote {wrote}")

@@ -8,15 +8,18 @@ import base64
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
 
 from cheatsheet.render.resources import templates_dir
-from cheatsheet.render.view import Section
 
-__all__ = ["PAPERS", "Meta", "Paper", "environment", "measure_document", "print_page", "prose", "render_page"]
+if TYPE_CHECKING:  # (not at run time: view imports sympy, and the no-change build needs only PAPERS from here)
+    from cheatsheet.render.view import Section
+
+__all__ = ["PAPERS", "Meta", "Paper", "environment", "footer_document", "measure_document", "print_page", "prose",
+           "render_page"]
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,17 @@ def print_page(sections: Sequence[Section], meta: Meta, page: Any, math: Mapping
     return environment().get_template("print.html.j2").render(
         sections=sections, meta=meta, page=page, geometry=GEOMETRY, link=_LINK, css=Markup(_read("sheet.css")),
         fonts_css=Markup(fonts_css(inline=False)), math=_safe(math), plots=_safe(plots),
+    )
+
+
+def footer_document(meta: Meta, total: int) -> str:
+    """The footers of all pages (title, version, catalog fingerprint, page x of y), one per page, to be
+    laid over the drawn pages: they change with the catalog, the pages' drawings need not."""
+    from cheatsheet.render.paged import GEOMETRY
+
+    return environment().get_template("footer.html.j2").render(
+        meta=meta, total=total, geometry=GEOMETRY, css=Markup(_read("sheet.css")),
+        fonts_css=Markup(fonts_css(inline=False)),
     )
 
 

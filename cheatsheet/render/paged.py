@@ -25,7 +25,7 @@ from typing import Any
 from cheatsheet.fsutil import atomic_write
 from cheatsheet.render.view import Card, Section
 
-__all__ = ["GEOMETRY", "Geometry", "Item", "Page", "assemble", "paginate", "render_pdf"]
+__all__ = ["GEOMETRY", "Geometry", "Item", "LayoutError", "Page", "assemble", "paginate", "render_pdf"]
 
 _PX_PER_MM = 96 / 25.4
 _PT_PER_MM = 72 / 25.4
@@ -205,9 +205,10 @@ def targets(pages: Sequence[Page], geometry: Geometry = GEOMETRY) -> dict[str, T
 
 
 def assemble(page_pdfs: Sequence[bytes], paper: str, pages: Sequence[Page], meta: Mapping[str, str],
-             geometry: Geometry = GEOMETRY) -> bytes:
-    """Join the page PDFs on ``paper``: centred content box, outline by family and rule, contents
-    links, metadata. Deterministic: the same inputs give the same bytes."""
+             geometry: Geometry = GEOMETRY, footers: bytes | None = None) -> bytes:
+    """Join the page PDFs on ``paper``: centred content box, the footers laid over (page k of the
+    ``footers`` PDF on page k), outline by family and rule, contents links, metadata. Deterministic:
+    the same inputs give the same bytes."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, RectangleObject, TextStringObject
     from pypdf.generic import Fit
@@ -217,9 +218,13 @@ def assemble(page_pdfs: Sequence[bytes], paper: str, pages: Sequence[Page], meta
     dy = (paper_h - geometry.height_mm) / 2 * _PT_PER_MM
     box = RectangleObject([-dx, -dy, paper_w * _PT_PER_MM - dx, paper_h * _PT_PER_MM - dy])
     writer = PdfWriter()
-    for pdf in page_pdfs:
+    footer_pages = PdfReader(io.BytesIO(footers)).pages if footers is not None else None
+    for k, pdf in enumerate(page_pdfs):
         (page,) = PdfReader(io.BytesIO(pdf)).pages
-        writer.add_page(page)
+        added = writer.add_page(page)
+        if footer_pages is not None:  # merged once the page belongs to the writer (pypdf 7)
+            added.merge_page(footer_pages[k])
+            added.compress_content_streams(level=9)  # the merged stream is written raw otherwise (3x the size)
     for page in writer.pages:
         for name in ("/MediaBox", "/CropBox", "/TrimBox", "/BleedBox", "/ArtBox"):
             page[NameObject(name)] = box
@@ -253,6 +258,10 @@ def assemble(page_pdfs: Sequence[bytes], paper: str, pages: Sequence[Page], meta
 
 
 # ------------------------------------------------------------------------------ the whole PDF
+class LayoutError(ValueError):
+    """A card that cannot be placed: taller than a column (the message names it)."""
+
+
 def render_pdf(
     sections: Sequence[Section],
     page_html: Callable[[Page], str],
@@ -263,6 +272,7 @@ def render_pdf(
     base: Path,
     cache: Path,
     jobs: int,
+    footer_html: Callable[[int], str] | None = None,
 ) -> dict[str, bytes]:
     """The PDF for each paper: measure what is new, paginate, draw changed pages, join."""
     cards = [c for s in sections for c in s.cards]
@@ -294,6 +304,14 @@ def render_pdf(
             pass
     heights = {c.id: known[card_keys[c.id]] for c in cards}
     heading_heights = {s.id: known[heading_keys[s.id]] for s in sections}
+    column_px = (GEOMETRY.height_mm - GEOMETRY.footer_mm) * _PX_PER_MM - 1.0
+    for c in cards:
+        if heights[c.id] > column_px:
+            raise LayoutError(
+                f"card {c.id!r} is {heights[c.id] / _PX_PER_MM:.0f} mm tall, more than a column "
+                f"({column_px / _PX_PER_MM:.0f} mm): shorten it or split it into several cards"
+            )
     pages = paginate(sections, heights, heading_heights, known[masthead_key])
     page_pdfs = draw_pages([page_html(p) for p in pages], base, cache / "pages", jobs)
-    return {paper: assemble(page_pdfs, paper, pages, meta) for paper in papers}
+    footers = draw_pages([footer_html(len(pages))], base, cache / "pages", 1)[0] if footer_html else None
+    return {paper: assemble(page_pdfs, paper, pages, meta, footers=footers) for paper in papers}

@@ -37,6 +37,20 @@ def _card(ident: str, title: str, panel: str, data: Any) -> Card:
     )
 
 
+_KINKS_PER_CARD = 15  # a card never breaks across columns: the table is cut into column-sized cards
+
+
+def _kink_cards(conventions: Any) -> list[Card]:
+    rows = conventions.kinks
+    chunks = [rows[k : k + _KINKS_PER_CARD] for k in range(0, len(rows), _KINKS_PER_CARD)]
+    cards = []
+    for number, chunk in enumerate(chunks, start=1):
+        suffix = f" ({number} of {len(chunks)})" if len(chunks) > 1 else ""
+        cards.append(_card(f"conventions-kinks-{number}", f"Kink conventions{suffix}", "kinks",
+                           dataclasses.replace(conventions, kinks=chunk)))
+    return cards
+
+
 def panel_sections() -> list[Section]:
     """The sections of worked examples, conventions and common mistakes, in the sheet's order."""
     from cheatsheet.examples import descent, mlp, panels
@@ -50,7 +64,7 @@ def panel_sections() -> list[Section]:
         Section("conventions", "Conventions", (
             _card("conventions-layout", "Numerator vs denominator layout", "layout", conventions),
             _card("conventions-products", "JVP vs VJP (softmax)", "products", conventions),
-            _card("conventions-kinks", "Kink conventions", "kinks", conventions),
+            *_kink_cards(conventions),
         )),
         Section("mistakes", "Common mistakes", (
             _card("common-mistakes", "Published wrong derivatives, rejected", "mistakes", panels.mistakes()),
