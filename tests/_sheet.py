@@ -70,7 +70,8 @@ def capture_pages(into: list[list[str]], sections: list[Any] | None = None) -> I
     draw, render = paged.draw_pages, paged.render_pdf
 
     def drawing(htmls: Any, *args: Any, **kwargs: Any) -> Any:
-        into.append(list(htmls))
+        if not any('<body class="footers">' in h for h in htmls):  # the footers' overlay is not a page drawing
+            into.append(list(htmls))
         return draw(htmls, *args, **kwargs)
 
     def rendering(printed: Any, *args: Any, **kwargs: Any) -> Any:

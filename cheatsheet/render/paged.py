@@ -313,5 +313,5 @@ def render_pdf(
             )
     pages = paginate(sections, heights, heading_heights, known[masthead_key])
     page_pdfs = draw_pages([page_html(p) for p in pages], base, cache / "pages", jobs)
-    footers = draw_pages([footer_html(len(pages))], base, cache / "pages", 1)[0] if footer_html else None
+    footers = draw_pages([footer_html(len(pages))], base, cache / "footers", 1)[0] if footer_html else None
     return {paper: assemble(page_pdfs, paper, pages, meta, footers=footers) for paper in papers}
