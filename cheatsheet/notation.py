@@ -229,15 +229,19 @@ class MaxOver(ExprWithLimits):
         return sp.Derivative(self, s)
 
 
-class RowSoftmax(sp.MatrixExpr):  # type: ignore[misc]
-    """softmax(S) applied to each row of a matrix: P_ij = e^{S_ij} / Σ_k e^{S_ik} (attention's P)."""
+class _MatrixFunction(sp.MatrixExpr):  # type: ignore[misc]
+    """A function of one matrix argument (``arg``), printed and expanded by its subclass."""
 
-    def __new__(cls, arg: sp.Basic) -> RowSoftmax:
+    def __new__(cls, arg: sp.Basic) -> Any:
         return super().__new__(cls, sp.sympify(arg))
 
     @property
     def arg(self) -> sp.MatrixExpr:
         return self.args[0]
+
+
+class RowSoftmax(_MatrixFunction):
+    """softmax(S) applied to each row of a matrix: P_ij = e^{S_ij} / Σ_k e^{S_ik} (attention's P)."""
 
     @property
     def shape(self) -> tuple[sp.Expr, sp.Expr]:
@@ -260,15 +264,8 @@ class RowSoftmax(sp.MatrixExpr):  # type: ignore[misc]
         return RowSoftmax(arg)
 
 
-class Vec(sp.MatrixExpr):  # type: ignore[misc]
+class Vec(_MatrixFunction):
     """vec(A): the columns of an m×n matrix stacked into an mn×1 column (vec(AXB) = (Bᵀ ⊗ A) vec(X))."""
-
-    def __new__(cls, arg: sp.Basic) -> Vec:
-        return super().__new__(cls, sp.sympify(arg))
-
-    @property
-    def arg(self) -> sp.MatrixExpr:
-        return self.args[0]
 
     @property
     def shape(self) -> tuple[sp.Expr, sp.Expr]:

@@ -215,6 +215,14 @@ def _script_base(items: list[Any], p: int) -> int:
             return p
 
 
+def _token_kind(it: Any) -> str | None:
+    """'rel', 'bin' or 'punct' for a relation, binary operator or punctuation token, else None."""
+    for kind, table in (("rel", _RELATIONS), ("bin", _BINARIES), ("punct", _PUNCT)):
+        if it in table:
+            return kind
+    return None
+
+
 def _prev_kind(items: list[Any], k: int) -> str:
     """What precedes position ``k``: 'start', 'open', 'rel', 'bin', 'punct', 'op', 'space', 'text' or 'ord'."""
     p = _significant(items, k - 1, -1)
@@ -238,12 +246,9 @@ def _prev_kind(items: list[Any], k: int) -> str:
     before = _significant(items, p - 1, -1)
     if it in _OPENERS or (before >= 0 and items[before] in (r"\left", r"\bigl", r"\Bigl")):
         return "open"
-    if it in _RELATIONS:
-        return "rel"
-    if it in _BINARIES:
-        return "bin"
-    if it in _PUNCT:
-        return "punct"
+    kind = _token_kind(it)
+    if kind is not None:
+        return kind
     if it in _SPACES:
         return "space"
     if it in _BIG_OPERATORS or it in _FUNCTION_NAMES:
@@ -264,12 +269,9 @@ def _next_kind(items: list[Any], k: int) -> str:
         return "ord"
     if it in _OPENERS:
         return "open"
-    if it in _RELATIONS:
-        return "rel"
-    if it in _BINARIES:
-        return "bin"
-    if it in _PUNCT:
-        return "punct"
+    kind = _token_kind(it)
+    if kind is not None:
+        return kind
     if it in _CLOSERS:
         return "close"
     if it in _SPACES:
