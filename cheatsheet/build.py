@@ -181,15 +181,16 @@ def _verified(rules: Sequence[Any], opts: BuildOptions) -> list[Any]:
     return verdicts
 
 
-def _svg_snippet(item: tuple[str, str, bool]) -> tuple[str, str]:
-    """(snippet, error): the SVG picture with its TeX source as invisible text (the PDF stays searchable)."""
+def _svg_snippet(item: tuple[str, str, bool, float]) -> tuple[str, str]:
+    """(snippet, error): the SVG picture, broken into lines wider than ``max_px``, with its TeX source as
+    invisible text (the PDF stays searchable)."""
     from html import escape
 
     from cheatsheet.render import math as tmath
 
-    key, tex, display = item
+    key, tex, display, max_px = item
     try:
-        picture = tmath.svg(tex, prefix=f"{key}-", size_px=MATH_PX, display=display).html()
+        picture = tmath.svg_within(tex, max_px, prefix=f"{key}-", size_px=MATH_PX, display=display).html()
     except tmath.TypesetError as exc:
         return "", str(exc)
     return picture + f'<span class="tex">{escape(tex)}</span>', ""
@@ -199,21 +200,23 @@ def _typeset(cards: Sequence[Any], jobs: int = 1) -> tuple[dict[str, str], dict[
     """SVG (for the PDF) and MathML (for the HTML) of every formula; the SVGs cached by content and
     typeset in parallel when many are new."""
     from cheatsheet.render import math as tmath
+    from cheatsheet.render.paged import GEOMETRY
 
     source = hashlib.sha256(Path(tmath.__file__).read_bytes()).hexdigest()  # a changed quirk fix re-typesets
     zia = metadata.version("ziamath")
     cache = _cache_root() / "math"
     owner: dict[str, str] = {}
-    items: dict[str, tuple[str, str, bool]] = {}
+    items: dict[str, tuple[str, str, bool, float]] = {}
     for c in cards:
         for f in c.formulas:
             owner.setdefault(f.key, c.id)
-            items.setdefault(f.key, (f.key, f.tex, f.role in ("function", "derivative")))
+            max_px = GEOMETRY.step_px if f.role == "step" else GEOMETRY.formula_px
+            items.setdefault(f.key, (f.key, f.tex, f.role in ("function", "derivative"), round(max_px, 3)))
     svg_html: dict[str, str] = {}
     paths: dict[str, Path] = {}
     missing: list[str] = []
-    for key, (_, tex, display) in items.items():
-        digest = hashlib.sha256(json.dumps([key, tex, MATH_PX, display, zia, source]).encode()).hexdigest()
+    for key, (_, tex, display, max_px) in items.items():
+        digest = hashlib.sha256(json.dumps([key, tex, MATH_PX, display, zia, source, max_px]).encode()).hexdigest()
         paths[key] = cache / f"{digest}.html"
         try:
             svg_html[key] = paths[key].read_text(encoding="utf-8")
@@ -235,7 +238,7 @@ def _typeset(cards: Sequence[Any], jobs: int = 1) -> tuple[dict[str, str], dict[
         except OSError:
             pass
     mathml: dict[str, str] = {}
-    for key, (_, tex, display) in items.items():
+    for key, (_, tex, display, _) in items.items():
         try:
             mathml[key] = tmath.mathml(tex, display=display)
         except tmath.TypesetError as exc:

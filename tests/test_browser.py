@@ -100,6 +100,24 @@ def test_every_formula_is_laid_out(page: Any) -> None:
     assert heights[0] > heights[1], heights  # MathML really laid out (a fraction stacks), not flat text
 
 
+def test_no_formula_sticks_out_of_its_card(page: Any) -> None:
+    """Every formula (details opened) ends inside its card, or inside a box that scrolls it sideways."""
+    page.execute_script("document.querySelectorAll('details').forEach(d => d.open = true)")
+    out = page.execute_script("""
+        const out = [];
+        for (const m of document.querySelectorAll('article.card math')) {
+          const card = m.closest('article');
+          let box = card;  // the nearest box between the formula and its card that scrolls sideways, if any
+          for (let e = m.parentElement; e && e !== card; e = e.parentElement) {
+            if (getComputedStyle(e).overflowX !== 'visible') { box = e; break; }
+          }
+          const excess = m.getBoundingClientRect().right - box.getBoundingClientRect().right;
+          if (box === card && excess > 0.5) out.push([card.id, excess]);
+        }
+        return out;""")
+    assert not out, f"formulas wider than their card: {out[:10]}"
+
+
 def test_search_filters_cards(page: Any) -> None:
     """Typing filters the cards and updates the count of rules; nonsense shows the empty message; clearing
     restores."""

@@ -15,7 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -179,28 +179,58 @@ def test_failing_rule_is_not_rendered(cached: Sheet, tmp_path: Path, monkeypatch
     assert fresh.exit_code == 1 and not (tmp_path / "new").exists()
 
 
-def test_formula_that_does_not_typeset_names_its_rule(cached: Sheet, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """A formula the engines reject (here an unbalanced brace in softplus's derivative) stops the build
-    with exit 1 and an error naming the rule and the formula; nothing is written."""
+def _patch_card(monkeypatch: pytest.MonkeyPatch, rule_id: str, change: Callable[[Any], Any]) -> None:
+    """The card of ``rule_id`` as ``change`` makes it (the rule itself unchanged)."""
     from cheatsheet.render import view
 
     original = view.card
 
-    def broken(rule: Rule, verdict: object) -> view.Card:
+    def patched(rule: Rule, verdict: object) -> view.Card:
         c = original(rule, verdict)  # type: ignore[arg-type]
-        if rule.id != "softplus":
-            return c
-        bad = tuple(dataclasses.replace(f, tex=f.tex + r" + \frac{1}{") if f.role == "derivative" else f for f in c.formulas)
-        return dataclasses.replace(c, formulas=bad)
+        return change(c) if rule.id == rule_id else c
 
-    monkeypatch.setattr(view, "card", broken)
+    monkeypatch.setattr(view, "card", patched)
+
+
+def test_formula_that_does_not_typeset_names_its_rule(cached: Sheet, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A formula the engines reject (here an unbalanced brace in softplus's derivative) stops the build
+    with exit 1 and an error naming the rule and the formula; nothing is written."""
+    _patch_card(monkeypatch, "softplus", lambda c: dataclasses.replace(c, formulas=tuple(
+        dataclasses.replace(f, tex=f.tex + r" + \frac{1}{") if f.role == "derivative" else f for f in c.formulas)))
     out = cached.copy_to(tmp_path / "build")
     before = snapshot(out)
     result = cli("build", "--out", str(out), "--formats", "html,pdf")
     assert result.exit_code == 1, result.output
     (error,) = [line for line in result.output.splitlines() if line.startswith("Error: ")]
     assert "rule 'softplus'" in error and "does not typeset" in error and r"\frac{1}{" in error
+    assert snapshot(out) == before
+
+
+@pytest.mark.parametrize("problem", ["wide", "tall"])
+def test_a_card_that_does_not_fit_is_a_layout_error(cached: Sheet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   problem: str) -> None:
+    """A formula wider than a card with nowhere to break it (a product of 40 factors), or a card taller
+    than a column: exit 1, one error naming the card and what to do; nothing is written."""
+    wide = r" ".join(rf"\sigma({k} x)" for k in range(2, 42))
+
+    def change(c: Any) -> Any:
+        if problem == "wide":
+            return dataclasses.replace(c, formulas=tuple(dataclasses.replace(f, tex=f.tex + " " + wide)
+                                                         if f.role == "derivative" else f for f in c.formulas))
+        return dataclasses.replace(c, notes=c.notes + ("A long note that goes on and on. " * 12,) * 16)
+
+    _patch_card(monkeypatch, "softplus", change)
+    out = cached.copy_to(tmp_path / "build")
+    before = snapshot(out)
+    result = cli("build", "--out", str(out), "--formats", "pdf")
+    assert result.exit_code == 1, result.output
+    (error,) = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+    if problem == "wide":
+        assert error.startswith("Error: card 'softplus': the formula ") and r"\sigma(41 x)" in error, error
+        assert "mm wider than the card" in error and "break" in error
+    else:
+        assert re.match(r"Error: card 'softplus' is \d+ mm tall, more than a column \(\d+ mm\)", error), error
     assert snapshot(out) == before
 
 

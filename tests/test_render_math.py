@@ -312,6 +312,40 @@ def test_svgmath_html_and_img() -> None:
     assert img.startswith('<img class="math" src="data:image/svg+xml;base64,') and 'alt="\\sigma(x)"' in img
 
 
+@pytest.mark.parametrize(
+    ("tex", "breaks_before"),
+    [
+        ("a + b = c - d", ["+", "=", "-"]),
+        ("- a + b", ["+"]),  # a leading (unary) minus is no break
+        ("f(x) = - (a + b) (c - d)", ["="]),  # nothing inside brackets, no unary minus after '='
+        (r"\frac{a + b}{c} - \left(d + e\right)", ["-"]),  # nor inside a group or \left ... \right
+        (r"x^{a + b} y_{c - d}", []),
+        (r"a \le b + c", [r"\le", "+"]),
+        (r"f = \begin{cases} a + b & \text{if } x > 0 \\ 0 & \text{otherwise} \end{cases} - c", ["=", "-"]),
+    ],
+)
+def test_break_points(tex: str, breaks_before: list[str]) -> None:
+    items = M._parse(tex)
+    assert [items[k] for k in M.break_points(tex)] == breaks_before
+
+
+LONG = r"\frac{\partial f}{\partial X} = 2 B X (A + X^{\top} C X)^{-1} - 2 C X (A + X^{\top} C X)^{-1} X^{\top} B X (A + X^{\top} C X)^{-1}"
+
+
+def test_a_wide_formula_is_broken_into_lines_that_fit() -> None:
+    whole = M.svg(LONG, prefix="p-", size_px=10.4)
+    broken = M.svg_within(LONG, whole.width * 0.7, prefix="p-", size_px=10.4)
+    assert broken.width <= whole.width * 0.7 and broken.height > 1.5 * whole.height
+    assert broken.tex == LONG  # the searchable source stays the formula as written
+    assert M.svg_within(LONG, whole.width + 1, prefix="p-", size_px=10.4) == whole  # it fits: unchanged
+
+
+def test_an_unbreakable_formula_is_left_whole() -> None:
+    tex = r"\sigma(x) \sigma(2 x) \sigma(3 x) \sigma(4 x) \sigma(5 x) \sigma(6 x)"
+    whole = M.svg(tex, prefix="p-", size_px=10.4)
+    assert M.svg_within(tex, whole.width / 2, prefix="p-", size_px=10.4) == whole
+
+
 def test_resources_are_found() -> None:
     folder = templates_dir()
     assert (folder / "fonts").is_dir()

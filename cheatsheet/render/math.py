@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any, Literal
 
-__all__ = ["SvgMath", "TypesetError", "mathml", "svg"]
+__all__ = ["SvgMath", "TypesetError", "break_points", "mathml", "svg", "svg_within"]
 
 #: Default size of formulas: 8.5 pt in CSS px.
 DEFAULT_SIZE_PX = 8.5 * 96 / 72
@@ -614,6 +614,65 @@ def svg(
     text = flat if flat is not None else _prefix_ids(text, prefix)
     _, y, w, h = _viewbox(text)
     return SvgMath(svg=text, width=round(w, 3), height=round(h, 3), depth=round(y + h, 3), tex=tex)
+
+
+def break_points(tex: str) -> list[int]:
+    """Where a line of ``tex`` may break: indices into its top-level token list (see :func:`_parse`)
+    of each relation and each binary ``+``/``-`` outside every group, bracket and environment (never
+    the first token, never a unary minus)."""
+    items = _parse(tex)
+    depth = 0
+    out: list[int] = []
+    for k, it in enumerate(items):
+        if isinstance(it, _Group):
+            continue
+        if it in _OPENERS or it == r"\begin":
+            depth += 1
+        elif it in _CLOSERS or it == r"\end":
+            depth -= 1
+        elif depth == 0 and _prev_kind(items, k) not in ("start", "open", "rel", "bin", "punct", "space"):
+            if it in _RELATIONS or it in ("+", "-"):
+                out.append(k)
+    return out
+
+
+def svg_within(tex: str, max_width_px: float, *, prefix: str, size_px: float = DEFAULT_SIZE_PX,
+               display: bool = True) -> SvgMath:
+    """:func:`svg`, broken into lines when the formula is wider than ``max_width_px``.
+
+    Lines break before a top-level relation or binary ``+``/``-`` (:func:`break_points`), each line
+    as long as fits, continuation lines indented by a quad and set flush left in an ``aligned``
+    environment. A formula with no break point that fits is returned unbroken (wider than asked:
+    the caller's layout check reports it). ``tex`` of the result stays the original formula.
+    """
+    whole = svg(tex, prefix=prefix, size_px=size_px, display=display)
+    if whole.width <= max_width_px:
+        return whole
+    items = _parse(tex)
+    cuts = break_points(tex)
+    if not cuts:
+        return whole
+
+    def line(a: int, b: int, first: bool) -> str:
+        body = _unparse(items[a:b]).strip()
+        return body if first else r"\quad {}" + body
+
+    def width(a: int, b: int, first: bool) -> float:
+        return svg(line(a, b, first), prefix=prefix, size_px=size_px, display=display).width
+
+    lines: list[str] = []
+    start, ends = 0, cuts + [len(items)]
+    while start < len(items):
+        first = not lines
+        fitting = [e for e in ends if e > start and width(start, e, first) <= max_width_px]
+        end = max(fitting) if fitting else min(e for e in ends if e > start)
+        lines.append(line(start, end, first))
+        start = end
+    if len(lines) == 1:
+        return whole
+    broken = r"\begin{aligned}&" + r"\\&".join(lines) + r"\end{aligned}"
+    result = svg(broken, prefix=prefix, size_px=size_px, display=display)
+    return SvgMath(svg=result.svg, width=result.width, height=result.height, depth=result.depth, tex=tex)
 
 
 def _viewbox(text: str) -> tuple[float, float, float, float]:

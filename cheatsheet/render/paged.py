@@ -25,7 +25,7 @@ from typing import Any
 from cheatsheet.fsutil import atomic_write
 from cheatsheet.render.view import Card, Section
 
-__all__ = ["GEOMETRY", "Geometry", "Item", "LayoutError", "Page", "assemble", "paginate", "render_pdf"]
+__all__ = ["GEOMETRY", "Geometry", "Item", "LayoutError", "Measured", "Page", "assemble", "paginate", "render_pdf"]
 
 _PX_PER_MM = 96 / 25.4
 _PT_PER_MM = 72 / 25.4
@@ -41,11 +41,23 @@ class Geometry:
     columns: int = 3
     gap_mm: float = 4.5
     footer_mm: float = 4.4  # the footer's height with its border and padding
+    card_inset_mm: float = 4.2  # a card's padding and left border and a formula's indent (sheet.css)
+    reason_mm: float = 24.0  # the width a derivation step's justification keeps beside the step
 
     @property
     def column_mm(self) -> float:
         """The width of one column."""
         return (self.width_mm - (self.columns - 1) * self.gap_mm) / self.columns
+
+    @property
+    def formula_px(self) -> float:
+        """The widest a formula may be set on a card, in CSS px (wider ones are broken into lines)."""
+        return (self.column_mm - self.card_inset_mm) * _PX_PER_MM
+
+    @property
+    def step_px(self) -> float:
+        """The widest a derivation step may be set, beside its justification, in CSS px."""
+        return (self.column_mm - self.card_inset_mm - self.reason_mm) * _PX_PER_MM
 
 
 GEOMETRY = Geometry()
@@ -119,16 +131,66 @@ def paginate(sections: Sequence[Section], heights: Mapping[str, float], heading_
 
 
 # ------------------------------------------------------------------------------ measuring
-def _box_heights(document: Any) -> dict[str, float]:
-    """Margin-box heights of the elements with an id (the outermost box of each)."""
-    out: dict[str, float] = {}
+@dataclass(frozen=True)
+class Measured:
+    """What the measuring document says of one element: its margin-box height (CSS px) and, for a card,
+    what sticks out of it on the right (empty when nothing does)."""
+
+    height: float
+    overflow: str = ""
+
+
+def _text(box: Any) -> str:
+    """All the text inside ``box``."""
+    return getattr(box, "text", "") + "".join(_text(child) for child in getattr(box, "children", ()))
+
+
+def _tex_after(siblings: Sequence[Any], k: int) -> str:
+    """The TeX source printed (invisibly) right after the formula at ``siblings[k]``, if any."""
+    for box in siblings[k + 1:k + 3]:
+        element = getattr(box, "element", None)
+        if element is not None and "tex" in (element.get("class") or "").split():
+            return _text(box)
+    return ""
+
+
+def _overflow(card: Any) -> str:
+    """The first text or picture inside ``card`` (a laid-out article) that reaches past its content box
+    on the right. Leaves only: a line box also counts the margins after its last inline block."""
+    right = card.content_box_x() + card.width
+
+    def walk(box: Any) -> str:
+        children = list(getattr(box, "children", ()))
+        for k, child in enumerate(children):
+            element = getattr(child, "element", None)
+            if element is not None and "tex" in (element.get("class") or "").split():
+                continue  # the invisible TeX source, placed out of the flow
+            if not getattr(child, "children", None) and hasattr(child, "content_box_x"):
+                excess = child.content_box_x() + child.width - right
+                if excess > 0.5:
+                    tag = str(getattr(child, "element_tag", ""))
+                    what = (f"the formula {_tex_after(children, k)!r}" if tag.endswith("svg")
+                            else f"the text {getattr(child, 'text', tag)!r}")
+                    return f"{what} is {excess / _PX_PER_MM:.1f} mm wider than the card"
+            found = walk(child)
+            if found:
+                return found
+        return ""
+
+    return walk(card)
+
+
+def _measure_boxes(document: Any) -> dict[str, Measured]:
+    """Height (and, for cards, overflow) of the elements with an id (the outermost box of each)."""
+    out: dict[str, Measured] = {}
 
     def walk(box: Any) -> None:
         element = getattr(box, "element", None)
         if element is not None:
             ident = element.get("id")
-            if ident and ident not in out and getattr(box, "element_tag", "") in ("article", "h2", "header"):
-                out[ident] = float(box.margin_height())
+            tag = getattr(box, "element_tag", "")
+            if ident and ident not in out and tag in ("article", "h2", "header"):
+                out[ident] = Measured(float(box.margin_height()), _overflow(box) if tag == "article" else "")
         for child in getattr(box, "children", ()):
             walk(child)
 
@@ -137,14 +199,14 @@ def _box_heights(document: Any) -> dict[str, float]:
     return out
 
 
-def measure(html: str, base: Path) -> dict[str, float]:
-    """Lay out (without drawing) a measuring document and return the heights by element id."""
+def measure(html: str, base: Path) -> dict[str, Measured]:
+    """Lay out (without drawing) a measuring document: height and overflow by element id."""
     import weasyprint
 
     from cheatsheet.render.pdf import BundledOnlyFetcher
 
     document = weasyprint.HTML(string=html, base_url=str(base) + "/", url_fetcher=BundledOnlyFetcher(base)).render()
-    return _box_heights(document)
+    return _measure_boxes(document)
 
 
 # ------------------------------------------------------------------------------ drawing pages
@@ -278,12 +340,12 @@ def render_pdf(
     cards = [c for s in sections for c in s.cards]
     heights_path = cache / "heights.json"
     try:
-        known: dict[str, float] = json.loads(heights_path.read_text(encoding="utf-8"))
+        known: dict[str, list[Any]] = json.loads(heights_path.read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
         known = {}
 
-    def key(text: str) -> str:
-        return hashlib.sha256((metadata.version("weasyprint") + "\0" + text).encode()).hexdigest()
+    def key(text: str) -> str:  # (the layout version tells these [height, overflow] pairs from older entries)
+        return hashlib.sha256((metadata.version("weasyprint") + "\0layout 2\0" + text).encode()).hexdigest()
 
     card_keys = {c.id: key(measure_html([c], False)) for c in cards}
     masthead_key = key(measure_html([], True))
@@ -294,24 +356,27 @@ def render_pdf(
     if missing or need_masthead or need_headings:
         measured = measure(measure_html(missing, True), base)
         for c in missing:
-            known[card_keys[c.id]] = measured[c.id]
-        known[masthead_key] = measured["masthead"]
+            known[card_keys[c.id]] = [measured[c.id].height, measured[c.id].overflow]
+        known[masthead_key] = [measured["masthead"].height, ""]
         for s in sections:
-            known[heading_keys[s.id]] = measured[f"sec-{s.id}"]
+            known[heading_keys[s.id]] = [measured[f"sec-{s.id}"].height, ""]
         try:
             atomic_write(heights_path, json.dumps(known, sort_keys=True))
         except OSError:
             pass
-    heights = {c.id: known[card_keys[c.id]] for c in cards}
-    heading_heights = {s.id: known[heading_keys[s.id]] for s in sections}
+    heights = {c.id: float(known[card_keys[c.id]][0]) for c in cards}
+    heading_heights = {s.id: float(known[heading_keys[s.id]][0]) for s in sections}
     column_px = (GEOMETRY.height_mm - GEOMETRY.footer_mm) * _PX_PER_MM - 1.0
     for c in cards:
+        overflow = known[card_keys[c.id]][1]
+        if overflow:
+            raise LayoutError(f"card {c.id!r}: {overflow}; shorten it, or give it a top-level + or - to break at")
         if heights[c.id] > column_px:
             raise LayoutError(
                 f"card {c.id!r} is {heights[c.id] / _PX_PER_MM:.0f} mm tall, more than a column "
                 f"({column_px / _PX_PER_MM:.0f} mm): shorten it or split it into several cards"
             )
-    pages = paginate(sections, heights, heading_heights, known[masthead_key])
+    pages = paginate(sections, heights, heading_heights, float(known[masthead_key][0]))
     page_pdfs = draw_pages([page_html(p) for p in pages], base, cache / "pages", jobs)
     footers = draw_pages([footer_html(len(pages))], base, cache / "footers", 1)[0] if footer_html else None
     return {paper: assemble(page_pdfs, paper, pages, meta, footers=footers) for paper in papers}
