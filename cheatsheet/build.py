@@ -277,6 +277,41 @@ def _plots(rules: Sequence[Any], cards: Sequence[Any]) -> dict[str, str]:
     return out
 
 
+def _cached_entry() -> Callable[[Any, Any], dict[str, Any]]:
+    """:func:`cheatsheet.export.rule_entry`, cached by the pickled rule and verdict and the package's code
+    outside the catalog (printing a rule's entry takes about 7 ms; an edit re-prints only that rule)."""
+    import pickle
+
+    from cheatsheet.export import rule_entry
+
+    code = hashlib.sha256()
+    for path in sorted(p for p in _PACKAGE.rglob("*.py") if "catalog" not in p.relative_to(_PACKAGE).parts):
+        code.update(hashlib.sha256(path.read_bytes()).digest())
+    for dep in ("sympy", "mpmath"):
+        code.update(metadata.version(dep).encode())
+    cache = _cache_root() / "export"
+
+    def entry(rule: Any, verdict: Any) -> dict[str, Any]:
+        try:
+            key = hashlib.sha256(code.digest() + pickle.dumps((rule, verdict), protocol=5)).hexdigest()
+        except (pickle.PicklingError, TypeError, AttributeError):  # e.g. a plugin's rule: printed every time
+            return rule_entry(rule, verdict)
+        path = cache / f"{key}.json"
+        try:
+            cached: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            return cached
+        except (FileNotFoundError, ValueError):
+            pass
+        fresh = rule_entry(rule, verdict)
+        try:
+            atomic_write(path, json.dumps(fresh, sort_keys=True, ensure_ascii=False))
+        except OSError:
+            pass
+        return fresh
+
+    return entry
+
+
 def _meta(rules: Sequence[Any], verdicts: Sequence[Any]) -> Any:
     from cheatsheet.render.html import Meta
     from cheatsheet.verify.hashing import catalog_fingerprint
@@ -369,7 +404,7 @@ def _render(opts: BuildOptions, stages: _Stages) -> dict[str, bytes]:
         if "json" in opts.formats:
             from cheatsheet.export import export_json
 
-            files["rules.json"] = export_json(rules, verdicts).encode("utf-8")
+            files["rules.json"] = export_json(rules, verdicts, entry=_cached_entry()).encode("utf-8")
         if "latex" in opts.formats:
             from cheatsheet.render.exports import latex_document
 

@@ -13,7 +13,7 @@ the same bytes. Its structure is described by the JSON Schema in ``cheatsheet/da
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -184,11 +184,13 @@ def _derivation(rule: Rule) -> dict[str, Any] | None:
     }
 
 
-def rule_table(rules: Iterable[Rule] | None = None, verdicts: Iterable[Verdict] | None = None) -> dict[str, Any]:
+def rule_table(rules: Iterable[Rule] | None = None, verdicts: Iterable[Verdict] | None = None, *,
+               entry: Callable[[Rule, Verdict | None], dict[str, Any]] = rule_entry) -> dict[str, Any]:
     """The whole export as a dict: package version, catalog fingerprint, families, sheet order, rules by id.
 
     ``rules`` defaults to the whole catalog; ``verdicts`` (matched by rule id, e.g. fresh from
     :func:`cheatsheet.verify.runner.verify_many`) replace the shipped record's for their rules.
+    ``entry`` makes each rule's entry (:func:`rule_entry`; the build passes a cached one).
     """
     import cheatsheet
     from cheatsheet.verify.hashing import VERIFIER_VERSION, catalog_fingerprint
@@ -203,13 +205,14 @@ def rule_table(rules: Iterable[Rule] | None = None, verdicts: Iterable[Verdict] 
         "catalog_fingerprint": catalog_fingerprint(selected),
         "families": [{"id": fid, "title": title} for fid, title in cheatsheet.families().items()],
         "order": [r.id for r in selected],
-        "rules": {r.id: rule_entry(r, fresh.get(r.id)) for r in sorted(selected, key=lambda r: r.id)},
+        "rules": {r.id: entry(r, fresh.get(r.id)) for r in sorted(selected, key=lambda r: r.id)},
     }
 
 
-def export_json(rules: Iterable[Rule] | None = None, verdicts: Iterable[Verdict] | None = None) -> str:
+def export_json(rules: Iterable[Rule] | None = None, verdicts: Iterable[Verdict] | None = None, *,
+                entry: Callable[[Rule, Verdict | None], dict[str, Any]] = rule_entry) -> str:
     """The export's text (see :func:`rule_table`): deterministic, sorted keys, no timings, a trailing newline."""
-    return json.dumps(rule_table(rules, verdicts), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(rule_table(rules, verdicts, entry=entry), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def schema() -> dict[str, Any]:
