@@ -237,3 +237,26 @@ def test_templates_autoescape(tmp_path: Path, tmp_path_factory: pytest.TempPathF
     assert "<b>bold</b> & <img src=x onerror=alert(1)>" in re.sub(r"\s+", " ", text)
     tex = (tmp_path / "cheatsheet.tex").read_text(encoding="utf-8")
     assert r'<script>alert("x")</script> \& Sigmoid' in tex
+
+
+def test_hollow_pictures_keep_their_box() -> None:
+    """The measuring document's pictures: the <svg> element and its attributes stay, its drawing goes, and
+    a formula measures the same hollow as drawn."""
+    from cheatsheet.render import math as M
+    from cheatsheet.render.html import hollow
+    from cheatsheet.render.paged import measure
+    from cheatsheet.render.resources import templates_dir
+
+    picture = M.svg(r"\frac{\partial f}{\partial x} = \sigma(x)(1 - \sigma(x))", prefix="h-", size_px=10.4).html()
+    snippet = picture + '<span class="tex">x</span>'
+    empty = hollow(snippet)
+    assert "<path" in snippet and "<path" not in empty
+    assert empty.startswith(picture[:picture.index(">") + 1]) and empty.endswith('</svg><span class="tex">x</span>')
+    assert hollow("no picture") == "no picture"
+    assert hollow('<svg width="1" height="1"/>') == '<svg width="1" height="1"/>'
+
+    def doc(body: str) -> str:
+        return f'<article id="card" style="width: 40mm">{body}</article>'
+
+    drawn, hollowed = measure(doc(snippet), templates_dir()), measure(doc(empty), templates_dir())
+    assert drawn["card"].height == hollowed["card"].height > 10

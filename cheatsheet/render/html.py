@@ -18,8 +18,8 @@ from cheatsheet.render.resources import templates_dir
 if TYPE_CHECKING:  # (not at run time: view imports sympy, and the no-change build needs only PAPERS from here)
     from cheatsheet.render.view import Section
 
-__all__ = ["PAPERS", "Meta", "Paper", "environment", "footer_document", "measure_document", "print_page", "prose",
-           "render_page"]
+__all__ = ["PAPERS", "Meta", "Paper", "environment", "footer_document", "hollow", "measure_document", "print_page",
+           "prose", "render_page"]
 
 
 @dataclass(frozen=True)
@@ -140,13 +140,30 @@ def footer_document(meta: Meta, total: int) -> str:
 
 def measure_document(sections: Sequence[Section], meta: Meta, cards: Sequence[Any], with_masthead: bool,
                      math: Mapping[str, str], plots: Mapping[str, str]) -> str:
-    """A document that lays out ``cards`` (and the headings, and the masthead) exactly as printed."""
+    """A document that lays out ``cards`` (and the headings, and the masthead) exactly as printed.
+
+    Its pictures are hollow (:func:`hollow`): the same boxes without the drawing, which is all that
+    layout reads; parsing the glyph outlines took most of the time of measuring the sheet."""
     from cheatsheet.render.paged import GEOMETRY, _LINK
 
     return environment().get_template("measure.html.j2").render(
         sections=sections, meta=meta, cards=cards, with_masthead=with_masthead, geometry=GEOMETRY, link=_LINK,
-        css=Markup(_read("sheet.css")), fonts_css=Markup(fonts_css(inline=False)), math=_safe(math), plots=_safe(plots),
+        css=Markup(_read("sheet.css")), fonts_css=Markup(fonts_css(inline=False)),
+        math=_safe({k: hollow(v) for k, v in math.items()}), plots=_safe({k: hollow(v) for k, v in plots.items()}),
     )
+
+
+def hollow(snippet: str) -> str:
+    """``snippet`` with the content of its (outermost) ``<svg>`` removed: the element and its attributes
+    (size, viewBox, baseline) stay, so it lays out in the same box. Without an svg, unchanged."""
+    start = snippet.find("<svg")
+    if start < 0:
+        return snippet
+    open_end = snippet.find(">", start) + 1
+    close = snippet.rfind("</svg>")
+    if open_end <= 0 or close < open_end or snippet[open_end - 2] == "/":
+        return snippet
+    return snippet[:open_end] + snippet[close:]
 
 
 def render_page(sections: Sequence[Section], meta: Meta, math: Mapping[str, str], plots: Mapping[str, str],

@@ -209,6 +209,25 @@ def measure(html: str, base: Path) -> dict[str, Measured]:
     return _measure_boxes(document)
 
 
+def _measure_one(args: tuple[str, str]) -> dict[str, Measured]:
+    html, base = args
+    return measure(html, Path(base))
+
+
+def _measure_all(cards: Sequence[Card], measure_html: Callable[[Sequence[Card], bool], str], base: Path,
+                 jobs: int) -> dict[str, Measured]:
+    """Measure ``cards`` (with the masthead and the headings), split over ``jobs`` processes when many."""
+    if jobs < 2 or len(cards) < 16:
+        return measure(measure_html(cards, True), base)
+    chunks = [cards[k::jobs] for k in range(jobs)]  # interleaved: later families have the bigger cards
+    work = [(measure_html(chunk, k == 0), str(base)) for k, chunk in enumerate(chunks)]
+    out: dict[str, Measured] = {}
+    with ProcessPoolExecutor(max_workers=len(work), mp_context=multiprocessing.get_context("fork")) as pool:
+        for part in pool.map(_measure_one, work):
+            out.update(part)
+    return out
+
+
 # ------------------------------------------------------------------------------ drawing pages
 def _draw(args: tuple[str, str]) -> bytes:
     html, base = args
@@ -390,7 +409,7 @@ def render_pdf(
     heading_keys = {s.id: key("heading\0" + s.id + "\0" + s.title + "\0" + measure_html([], False)) for s in sections}
     need_headings = any(k not in known for k in heading_keys.values())
     if missing or need_masthead or need_headings:
-        measured = measure(measure_html(missing, True), base)
+        measured = _measure_all(missing, measure_html, base, jobs)
         for c in missing:
             known[card_keys[c.id]] = [measured[c.id].height, measured[c.id].overflow]
         known[masthead_key] = [measured["masthead"].height, ""]
