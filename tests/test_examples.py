@@ -392,3 +392,15 @@ def test_number_formatting() -> None:
     assert Value.of(np.array([0.5, -1.0])).tex == r"\left[\begin{matrix}0.5\\-1\end{matrix}\right]"
     with pytest.raises(ValueError):
         Value.of(float("nan"))
+
+
+def test_mistakes_panel_names_the_entry_once() -> None:
+    """The printed counterexample of a matrix erratum reads '(entry (1,2) at m = 2, n = 2)'."""
+    from collections import defaultdict
+
+    from cheatsheet.render.html import environment
+    from cheatsheet.render.panels import panel_sections
+
+    (card,) = [c for s in panel_sections() for c in s.cards if c.kind == "panel" and "mistake" in c.id]
+    html = str(environment().get_template("panels.html.j2").module.panel(card, defaultdict(str)))  # type: ignore[attr-defined]
+    assert "(entry (1,2) at m = 2, n = 2)" in html and "entry entry" not in html
