@@ -220,12 +220,12 @@ def test_fetcher_refuses_attachments(tmp_path: Path) -> None:
 def test_templates_autoescape(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
                               monkeypatch: pytest.MonkeyPatch) -> None:
     """A rule title and note with markup are text everywhere: escaped in the HTML page, printed literally
-    in the PDF (not parsed as elements), escaped for LaTeX."""
+    in the PDF (not parsed as elements), escaped for LaTeX and for Markdown."""
     evil = dataclasses.replace(cheatsheet.get("sigmoid"), title='<script>alert("x")</script> & Sigmoid',
                                notes=("<b>bold</b> & <img src=x onerror=alert(1)>",))
     _subset_catalog(monkeypatch, (evil,))
     with cache_env(session_cache(tmp_path_factory)):
-        build(BuildOptions(out=tmp_path, formats=("html", "pdf", "latex"), papers=("a4",), quiet=True, jobs=1))
+        build(BuildOptions(out=tmp_path, formats=("html", "pdf", "latex", "md"), papers=("a4",), quiet=True, jobs=1))
     page = (tmp_path / "cheatsheet.html").read_text(encoding="utf-8")
     assert "<script>alert" not in page and "<b>bold" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Sigmoid" in page
@@ -237,6 +237,10 @@ def test_templates_autoescape(tmp_path: Path, tmp_path_factory: pytest.TempPathF
     assert "<b>bold</b> & <img src=x onerror=alert(1)>" in re.sub(r"\s+", " ", text)
     tex = (tmp_path / "cheatsheet.tex").read_text(encoding="utf-8")
     assert r'<script>alert("x")</script> \& Sigmoid' in tex
+    markdown = (tmp_path / "cheatsheet.md").read_text(encoding="utf-8")
+    assert '### &lt;script&gt;alert("x")&lt;/script&gt; &amp; Sigmoid (`sigmoid`)' in markdown
+    assert "- &lt;b&gt;bold&lt;/b&gt; &amp; &lt;img src=x onerror=alert(1)&gt;" in markdown
+    assert "<script" not in markdown and "<b>" not in markdown and "<img" not in markdown
 
 
 def test_hollow_pictures_keep_their_box() -> None:

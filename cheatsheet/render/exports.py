@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from cheatsheet.render.html import Meta, environment
 from cheatsheet.render.view import Section
 
-__all__ = ["latex_document", "latex_text", "markdown_document", "pdflatex_math"]
+__all__ = ["latex_document", "latex_text", "markdown_document", "markdown_text", "pdflatex_math"]
 
 # Unicode in prose -> pdflatex-safe LaTeX (math symbols in $...$). Anything else non-ASCII is an error
 # in tests, so that a new character gets a mapping rather than a broken document.
@@ -65,6 +65,12 @@ def pdflatex_math(tex: str) -> str:
     return tex.replace("𝟙", r"\mathbf{1}").replace("𝟏", r"\mathbf{1}")
 
 
+def markdown_text(text: str) -> str:
+    """Prose for Markdown: ``&``, ``<`` and ``>`` as entities, so that a title or a note (perhaps from a
+    user's rule file) is text, never HTML that a Markdown renderer would pass through."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _md_math(tex: str) -> str:
     return re.sub(r"\s+", " ", tex).strip()
 
@@ -81,4 +87,5 @@ def markdown_document(sections: Sequence[Section], meta: Meta) -> str:
     """The whole sheet as Markdown with $...$ math (GitHub renders it)."""
     env = environment()
     env.filters.setdefault("mdmath", _md_math)
+    env.filters.setdefault("md", markdown_text)
     return env.get_template("sheet.md.j2").render(sections=sections, meta=meta)
