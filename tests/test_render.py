@@ -264,3 +264,12 @@ def test_hollow_pictures_keep_their_box() -> None:
 
     drawn, hollowed = measure(doc(snippet), templates_dir()), measure(doc(empty), templates_dir())
     assert drawn["card"].height == hollowed["card"].height > 10
+
+
+def test_identifiers_and_prose_may_break_after_underscores() -> None:
+    """Long ids wrap at their underscores (not mid-word), adding no character, and stay escaped."""
+    from cheatsheet.render.html import identifier, prose
+
+    assert str(identifier("binary_cross<x>")) == "<code>binary_</code><wbr><code>cross&lt;x&gt;</code>"
+    assert str(identifier("relu")) == "<code>relu</code>"
+    assert str(prose("see log_softmax & co")) == "see log_<wbr>softmax &amp; co"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -18,8 +19,8 @@ from cheatsheet.render.resources import templates_dir
 if TYPE_CHECKING:  # (not at run time: view imports sympy, and the no-change build needs only PAPERS from here)
     from cheatsheet.render.view import Section
 
-__all__ = ["PAPERS", "Meta", "Paper", "environment", "footer_document", "hollow", "measure_document", "print_page",
-           "prose", "render_page"]
+__all__ = ["PAPERS", "Meta", "Paper", "environment", "footer_document", "hollow", "identifier", "measure_document",
+           "print_page", "prose", "render_page"]
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ _SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋ₐₑₒₓᵢⱼ�
 
 def prose(text: str) -> Markup:
     """Escaped prose, with Unicode super- and subscript letters (ᵀ, xᵢ, ⁻¹) set as <sup>/<sub>: the bundled
-    text fonts have no glyphs for them, and a fallback would pull in a system font."""
+    text fonts have no glyphs for them, and a fallback would pull in a system font. A long identifier in
+    the text may break after an underscore (``<wbr>``, as :func:`identifier`)."""
     out: list[str] = []
     mode = ""
     for ch in text:
@@ -67,9 +69,19 @@ def prose(text: str) -> Markup:
                 out.append(f"<{kind}>")
             mode = kind
         out.append(str(Markup.escape(_SUPERSCRIPTS.get(ch) or _SUBSCRIPTS.get(ch) or ch)))
+        if ch == "_":
+            out.append("<wbr>")
     if mode:
         out.append(f"</{mode}>")
     return Markup("".join(out))
+
+
+def identifier(text: str) -> Markup:
+    """An identifier (a rule id) as ``<code>``, escaped, that may break after each underscore: one ``<code>``
+    per piece with ``<wbr>`` between them (WeasyPrint ignores a ``<wbr>`` inside the code element; no character
+    is added, so the id is still found whole by search and in the PDF's text)."""
+    pieces = [str(Markup.escape(p)) for p in re.split(r"(?<=_)", text) if p]
+    return Markup("<wbr>".join(f"<code>{p}</code>" for p in pieces))
 
 
 @functools.cache
@@ -84,6 +96,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["prose"] = prose
+    env.filters["identifier"] = identifier
     return env
 
 
