@@ -70,8 +70,7 @@ def capture_pages(into: list[list[str]], sections: list[Any] | None = None) -> I
     draw, render = paged.draw_pages, paged.render_pdf
 
     def drawing(htmls: Any, *args: Any, **kwargs: Any) -> Any:
-        if not any('<body class="footers">' in h for h in htmls):  # the footers' overlay is not a page drawing
-            into.append(list(htmls))
+        into.append([h for h in htmls if '<body class="footers">' not in h])  # the footers' overlay is no page
         return draw(htmls, *args, **kwargs)
 
     def rendering(printed: Any, *args: Any, **kwargs: Any) -> Any:

@@ -215,12 +215,12 @@ def _measure_one(args: tuple[str, str]) -> dict[str, Measured]:
 
 
 def _measure_all(cards: Sequence[Card], measure_html: Callable[[Sequence[Card], bool], str], base: Path,
-                 jobs: int) -> dict[str, Measured]:
-    """Measure ``cards`` (with the masthead and the headings), split over ``jobs`` processes when many."""
+                 jobs: int, masthead: bool) -> dict[str, Measured]:
+    """Measure ``cards`` and the headings (and the masthead), split over ``jobs`` processes when many."""
     if jobs < 2 or len(cards) < 16:
-        return measure(measure_html(cards, True), base)
+        return measure(measure_html(cards, masthead), base)
     chunks = [cards[k::jobs] for k in range(jobs)]  # interleaved: later families have the bigger cards
-    work = [(measure_html(chunk, k == 0), str(base)) for k, chunk in enumerate(chunks)]
+    work = [(measure_html(chunk, masthead and k == 0), str(base)) for k, chunk in enumerate(chunks)]
     out: dict[str, Measured] = {}
     with ProcessPoolExecutor(max_workers=len(work), mp_context=multiprocessing.get_context("fork")) as pool:
         for part in pool.map(_measure_one, work):
@@ -236,15 +236,17 @@ def _draw(args: tuple[str, str]) -> bytes:
     return html_to_pdf(html, Path(base))
 
 
-def draw_pages(htmls: Sequence[str], base: Path, cache: Path, jobs: int) -> list[bytes]:
-    """Each page's PDF: from the cache when its HTML was drawn before, else drawn (in parallel)."""
+def draw_pages(htmls: Sequence[str], base: Path, cache: Path | Sequence[Path], jobs: int) -> list[bytes]:
+    """Each document's PDF: from the cache (one folder, or a folder per document) when its HTML was drawn
+    before, else drawn (in parallel)."""
     version = metadata.version("weasyprint")
     keys = [hashlib.sha256((version + "\0" + h).encode()).hexdigest() for h in htmls]
+    folders = [cache] * len(htmls) if isinstance(cache, Path) else list(cache)
     out: dict[int, bytes] = {}
     todo: list[int] = []
     for k, key in enumerate(keys):
         try:
-            out[k] = (cache / f"{key}.pdf").read_bytes()
+            out[k] = (folders[k] / f"{key}.pdf").read_bytes()
         except FileNotFoundError:
             todo.append(k)
     work = [(htmls[k], str(base)) for k in todo]
@@ -256,7 +258,7 @@ def draw_pages(htmls: Sequence[str], base: Path, cache: Path, jobs: int) -> list
     for k, pdf in zip(todo, drawn):
         out[k] = pdf
         try:
-            atomic_write(cache / f"{keys[k]}.pdf", pdf)
+            atomic_write(folders[k] / f"{keys[k]}.pdf", pdf)
         except OSError:
             pass
     return [out[k] for k in range(len(htmls))]
@@ -409,10 +411,11 @@ def render_pdf(
     heading_keys = {s.id: key("heading\0" + s.id + "\0" + s.title + "\0" + measure_html([], False)) for s in sections}
     need_headings = any(k not in known for k in heading_keys.values())
     if missing or need_masthead or need_headings:
-        measured = _measure_all(missing, measure_html, base, jobs)
+        measured = _measure_all(missing, measure_html, base, jobs, need_masthead)
         for c in missing:
             known[card_keys[c.id]] = [measured[c.id].height, measured[c.id].overflow]
-        known[masthead_key] = [measured["masthead"].height, ""]
+        if need_masthead:
+            known[masthead_key] = [measured["masthead"].height, ""]
         for s in sections:
             known[heading_keys[s.id]] = [measured[f"sec-{s.id}"].height, ""]
         try:
@@ -432,6 +435,11 @@ def render_pdf(
                 f"({column_px / _PX_PER_MM:.0f} mm): shorten it or split it into several cards"
             )
     pages = paginate(sections, heights, heading_heights, float(known[masthead_key][0]))
-    page_pdfs = draw_pages([page_html(p) for p in pages], base, cache / "pages", jobs)
-    footers = draw_pages([footer_html(len(pages))], base, cache / "footers", 1)[0] if footer_html else None
+    htmls = [page_html(p) for p in pages]
+    folders = [cache / "pages"] * len(htmls)
+    if footer_html:  # drawn beside the pages (an edit redraws a page and the footers: one each per core)
+        htmls.append(footer_html(len(pages)))
+        folders.append(cache / "footers")
+    drawn = draw_pages(htmls, base, folders, jobs)
+    page_pdfs, footers = drawn[:len(pages)], (drawn[-1] if footer_html else None)
     return {paper: assemble(page_pdfs, paper, pages, meta, footers=footers) for paper in papers}
