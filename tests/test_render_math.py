@@ -346,6 +346,29 @@ def test_an_unbreakable_formula_is_left_whole() -> None:
     assert M.svg_within(tex, whole.width / 2, prefix="p-", size_px=10.4) == whole
 
 
+def test_skipping_unread_row_heights_changes_no_picture() -> None:
+    """The ziamath speed-up (no height pass for a row with nothing stretchy below it) gives the same bytes:
+    every catalog formula with fences, cases or matrices, and every fourth of the others, both ways."""
+    from ziamath.nodes.mrow import Mrow
+
+    assert M._skip_unread_row_heights(), "the pinned ziamath 0.13 is installed, so the speed-up applies"
+    fast = Mrow._get_height_nostretch
+    texs = [tex for _, tex in catalog_formulas()]
+    tall = [t for t in texs if any(s in t for s in (r"\left", r"\begin", r"\sum"))]
+    sample = tall + [t for t in texs if t not in tall][::4]
+    assert len(tall) > 30
+    raw = M._raw_svg.__wrapped__  # not the memoized one
+    quick = [raw(t, 10.4, True) for t in sample]
+    try:
+        Mrow._get_height_nostretch = fast.original  # type: ignore[attr-defined]
+        slow = [raw(t, 10.4, True) for t in sample]
+    finally:
+        Mrow._get_height_nostretch = fast  # type: ignore[method-assign]
+    assert [k for k, (a, b) in enumerate(zip(quick, slow)) if a != b] == []
+    assert any(M._stretchy_below([ET.fromstring(f"<mrow><mo>{c}</mo></mrow>")]) for c in "([")
+    assert not M._stretchy_below([ET.fromstring('<mrow><mo stretchy="false">(</mo><mi>x</mi></mrow>')])
+
+
 def test_resources_are_found() -> None:
     folder = templates_dir()
     assert (folder / "fonts").is_dir()

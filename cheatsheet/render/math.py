@@ -546,10 +546,52 @@ def _ziamath_mathml(tex: str, display: bool) -> ET.Element:
     return root
 
 
+def _is_stretchy(el: ET.Element) -> bool:
+    """Whether ziamath stretches this ``<mo>``: its operator table's default, unless the element says."""
+    from ziamath import operators
+    from ziamath.nodes.nodetools import elementtext
+
+    params = operators.get_params(elementtext(el), el.get("form", "infix"))
+    params.update(el.attrib)
+    return params.get("stretchy", "false") != "false"
+
+
+def _stretchy_below(line: list[ET.Element]) -> bool:
+    """Whether a stretchy ``<mo>`` lies anywhere in these elements."""
+    return any(_is_stretchy(el) for child in line for el in child.iter() if el.tag == "mo" or el.tag.endswith("}mo"))
+
+
+@cache
+def _skip_unread_row_heights() -> bool:
+    """Speed, not looks: ziamath 0.13 lays every row out twice, first only to learn how tall the row is for
+    the stretchy operators in it, and a nested row repeats that at every level (2^depth layouts). When no
+    stretchy operator lies anywhere below a row, that first result is never read: it is skipped. The pictures
+    stay byte for byte the same (a test typesets formulas both ways), and the catalog typesets 2.1x faster.
+    Only for the pinned ziamath 0.13, whose internals this relies on; returns whether it applies."""
+    from importlib import metadata
+
+    if metadata.version("ziamath") != "0.13":
+        return False
+    from ziamath.nodes.mrow import Mrow
+
+    measure = Mrow._get_height_nostretch
+
+    def heights(self: Any, line: list[ET.Element], **kwargs: Any) -> tuple[float, float]:
+        if not _stretchy_below(line):
+            return -9999.0, 9999.0  # ziamath's own "nothing yet" values; no operator below reads them
+        return measure(self, line, **kwargs)  # type: ignore[no-any-return]
+
+    heights.original = measure  # type: ignore[attr-defined]
+    Mrow._get_height_nostretch = heights  # type: ignore[method-assign]
+    return True
+
+
 @lru_cache(maxsize=4096)
 def _raw_svg(tex: str, size_px: float, display: bool) -> str:
     """ziamath's SVG for ``tex`` (quirks fixed), unprefixed; raises :class:`TypesetError`."""
     from ziamath.zmath import Math
+
+    _skip_unread_row_heights()
 
     try:
         element = _ziamath_mathml(tex, display)
