@@ -442,4 +442,24 @@ def render_pdf(
         folders.append(cache / "footers")
     drawn = draw_pages(htmls, base, folders, jobs)
     page_pdfs, footers = drawn[:len(pages)], (drawn[-1] if footer_html else None)
-    return {paper: assemble(page_pdfs, paper, pages, meta, footers=footers) for paper in papers}
+    global _JOINING
+    if jobs < 2 or len(papers) < 2:
+        return {paper: assemble(page_pdfs, paper, pages, meta, footers=footers) for paper in papers}
+    import pypdf  # noqa: F401 - imported once here, not in each worker
+
+    _JOINING = (page_pdfs, pages, meta, footers)  # read by the forked workers, not pickled to them
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(papers)), mp_context=multiprocessing.get_context("fork")) as pool:
+            return dict(zip(papers, pool.map(_assemble_paper, papers)))
+    finally:
+        _JOINING = None
+
+
+_JOINING: tuple[Sequence[bytes], Sequence[Page], Mapping[str, str], bytes | None] | None = None
+
+
+def _assemble_paper(paper: str) -> bytes:
+    """:func:`assemble` for one paper, in a forked worker, from the inputs :func:`render_pdf` left in ``_JOINING``."""
+    assert _JOINING is not None
+    page_pdfs, pages, meta, footers = _JOINING
+    return assemble(page_pdfs, paper, pages, meta, footers=footers)
