@@ -197,13 +197,13 @@ def _svg_snippet(item: tuple[str, str, bool, float]) -> tuple[str, str]:
 
 
 def _typeset(cards: Sequence[Any], jobs: int = 1) -> tuple[dict[str, str], dict[str, str]]:
-    """SVG (for the PDF) and MathML (for the HTML) of every formula; the SVGs cached by content and
+    """SVG (for the PDF) and MathML (for the HTML) of every formula, cached together by content; the SVGs
     typeset in parallel when many are new."""
     from cheatsheet.render import math as tmath
     from cheatsheet.render.paged import GEOMETRY
 
     source = hashlib.sha256(Path(tmath.__file__).read_bytes()).hexdigest()  # a changed quirk fix re-typesets
-    zia = metadata.version("ziamath")
+    engines = [metadata.version("ziamath"), metadata.version("latex2mathml")]
     cache = _cache_root() / "math"
     owner: dict[str, str] = {}
     items: dict[str, tuple[str, str, bool, float]] = {}
@@ -213,14 +213,16 @@ def _typeset(cards: Sequence[Any], jobs: int = 1) -> tuple[dict[str, str], dict[
             max_px = GEOMETRY.step_px if f.role == "step" else GEOMETRY.formula_px
             items.setdefault(f.key, (f.key, f.tex, f.role in ("function", "derivative"), round(max_px, 3)))
     svg_html: dict[str, str] = {}
+    mathml: dict[str, str] = {}
     paths: dict[str, Path] = {}
     missing: list[str] = []
     for key, (_, tex, display, max_px) in items.items():
-        digest = hashlib.sha256(json.dumps([key, tex, MATH_PX, display, zia, source, max_px]).encode()).hexdigest()
-        paths[key] = cache / f"{digest}.html"
+        digest = hashlib.sha256(json.dumps([key, tex, MATH_PX, display, engines, source, max_px]).encode()).hexdigest()
+        paths[key] = cache / f"{digest}.json"
         try:
-            svg_html[key] = paths[key].read_text(encoding="utf-8")
-        except FileNotFoundError:
+            entry = json.loads(paths[key].read_text(encoding="utf-8"))
+            svg_html[key], mathml[key] = entry["svg"], entry["mathml"]
+        except (FileNotFoundError, ValueError, KeyError, TypeError):
             missing.append(key)
     work = [items[k] for k in missing]
     if jobs > 1 and len(work) > 16:
@@ -230,19 +232,18 @@ def _typeset(cards: Sequence[Any], jobs: int = 1) -> tuple[dict[str, str], dict[
     else:
         done = [_svg_snippet(w) for w in work]
     for key, (snippet, error) in zip(missing, done):
+        _, tex, display, _ = items[key]
         if error:
-            raise BuildError(f"rule {owner[key]!r}: the formula {items[key][1]!r} does not typeset: {error}", 1)
-        svg_html[key] = snippet
-        try:
-            atomic_write(paths[key], snippet)
-        except OSError:
-            pass
-    mathml: dict[str, str] = {}
-    for key, (_, tex, display, _) in items.items():
+            raise BuildError(f"rule {owner[key]!r}: the formula {tex!r} does not typeset: {error}", 1)
         try:
             mathml[key] = tmath.mathml(tex, display=display)
         except tmath.TypesetError as exc:
             raise BuildError(f"rule {owner[key]!r}: the formula {tex!r} does not typeset: {exc}", 1) from exc
+        svg_html[key] = snippet
+        try:
+            atomic_write(paths[key], json.dumps({"svg": snippet, "mathml": mathml[key]}, ensure_ascii=False))
+        except OSError:
+            pass
     return svg_html, mathml
 
 

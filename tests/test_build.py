@@ -318,7 +318,7 @@ def test_one_rule_edit_redoes_only_that_rule(cached: Sheet, cache_folders: dict[
     assert json.loads((cache_folders["verdicts"] / verdict_file).read_text(encoding="utf-8"))["rule_id"] == "asin"
     assert new["math"], "the edited derivative was not typeset"
     for formula in new["math"]:  # on its card, and wherever a worked example prints it
-        assert f"{edited_tex}</span>" in (cache_folders["math"] / formula).read_text(encoding="utf-8")
+        assert f"{edited_tex}</span>" in json.loads((cache_folders["math"] / formula).read_text(encoding="utf-8"))["svg"]
     assert edited_tex in (out / "cheatsheet.tex").read_text(encoding="utf-8")
     assert len(new["plots"]) == 1
     (sections,) = printed
