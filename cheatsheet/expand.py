@@ -7,8 +7,10 @@ exactly what the sheet prints.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 
 import sympy as sp
@@ -188,17 +190,9 @@ def _explicit(e: sp.Basic) -> sp.Basic:
             out = out * _explicit(a)
         return out
     if isinstance(e, sp.MatAdd):
-        parts = [_explicit(a) for a in e.args]
-        acc = parts[0]
-        for p in parts[1:]:
-            acc = acc + p
-        return acc
+        return reduce(operator.add, [_explicit(a) for a in e.args])
     if isinstance(e, sp.HadamardProduct):
-        parts = [_explicit(a) for a in e.args]
-        acc = parts[0]
-        for p in parts[1:]:
-            acc = acc.multiply_elementwise(p)
-        return acc
+        return reduce(lambda a, b: a.multiply_elementwise(b), [_explicit(a) for a in e.args])
     if isinstance(e, sp.Transpose):
         return _explicit(e.arg).T
     if isinstance(e, sp.Inverse):

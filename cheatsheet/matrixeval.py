@@ -8,7 +8,9 @@ exact values.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping
+from functools import reduce
 from typing import Any
 
 import mpmath
@@ -103,17 +105,9 @@ def evaluate_matrix(expr: sp.Basic, values: Mapping[sp.Basic, Any], *, exact: bo
                     out = out * v
             return out
         if isinstance(e, (sp.MatAdd, sp.Add)):
-            vals = [ev(a) for a in e.args]
-            acc = vals[0]
-            for v in vals[1:]:
-                acc = acc + v
-            return acc
+            return reduce(operator.add, [ev(a) for a in e.args])
         if isinstance(e, sp.HadamardProduct):
-            vals = [ev(a) for a in e.args]
-            acc = vals[0]
-            for v in vals[1:]:
-                acc = acc * v
-            return acc
+            return reduce(operator.mul, [ev(a) for a in e.args])
         if isinstance(e, sp.MatPow):
             base, p = e.args
             b = ev(base)

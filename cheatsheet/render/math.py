@@ -566,7 +566,8 @@ def _skip_unread_row_heights() -> bool:
     """Speed, not looks: ziamath 0.13 lays every row out twice, first only to learn how tall the row is for
     the stretchy operators in it, and a nested row repeats that at every level (2^depth layouts). When no
     stretchy operator lies anywhere below a row, that first result is never read: it is skipped. The pictures
-    stay byte for byte the same (a test typesets formulas both ways), and the catalog typesets 2.1x faster.
+    stay byte for byte the same (a test typesets formulas both ways); the catalog typeset 2.1x faster when
+    this was measured.
     Only for the pinned ziamath 0.13, whose internals this relies on; returns whether it applies."""
     from importlib import metadata
 
@@ -706,8 +707,8 @@ def svg_within(tex: str, max_width_px: float, *, prefix: str, size_px: float = D
     start, ends = 0, cuts + [len(items)]
     while start < len(items):
         first = not lines
-        fitting = [e for e in ends if e > start and width(start, e, first) <= max_width_px]
-        end = max(fitting) if fitting else min(e for e in ends if e > start)
+        later = [e for e in ends if e > start]
+        end = next((e for e in reversed(later) if width(start, e, first) <= max_width_px), later[0])
         lines.append(line(start, end, first))
         start = end
     if len(lines) == 1:

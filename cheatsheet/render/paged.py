@@ -145,33 +145,37 @@ def _text(box: Any) -> str:
     return getattr(box, "text", "") + "".join(_text(child) for child in getattr(box, "children", ()))
 
 
+def _is_tex(box: Any) -> bool:
+    """Whether ``box`` is the invisible TeX source printed beside a formula (``<span class="tex">``)."""
+    element = getattr(box, "element", None)
+    return element is not None and "tex" in (element.get("class") or "").split()
+
+
 def _tex_after(siblings: Sequence[Any], k: int) -> str:
     """The TeX source printed (invisibly) right after the formula at ``siblings[k]``, if any."""
-    for box in siblings[k + 1:k + 3]:
-        element = getattr(box, "element", None)
-        if element is not None and "tex" in (element.get("class") or "").split():
-            return _text(box)
-    return ""
+    return next((_text(box) for box in siblings[k + 1:k + 3] if _is_tex(box)), "")
 
 
 def _overflow(card: Any) -> str:
     """The first text or picture inside ``card`` (a laid-out article) that reaches past its content box
-    on the right. Leaves only: a line box also counts the margins after its last inline block."""
+    on the right, with what to do about it. Leaves only: a line box also counts the margins after its
+    last inline block."""
     right = card.content_box_x() + card.width
 
     def walk(box: Any) -> str:
         children = list(getattr(box, "children", ()))
         for k, child in enumerate(children):
-            element = getattr(child, "element", None)
-            if element is not None and "tex" in (element.get("class") or "").split():
-                continue  # the invisible TeX source, placed out of the flow
+            if _is_tex(child):
+                continue  # placed out of the flow
             if not getattr(child, "children", None) and hasattr(child, "content_box_x"):
                 excess = child.content_box_x() + child.width - right
                 if excess > 0.5:
                     tag = str(getattr(child, "element_tag", ""))
-                    what = (f"the formula {_tex_after(children, k)!r}" if tag.endswith("svg")
-                            else f"the text {getattr(child, 'text', tag)!r}")
-                    return f"{what} is {excess / _PX_PER_MM:.1f} mm wider than the card"
+                    if tag.endswith("svg"):
+                        return (f"the formula {_tex_after(children, k)!r} is {excess / _PX_PER_MM:.1f} mm wider than "
+                                "the card; shorten it, or give it a top-level =, + or - to break at")
+                    return (f"the text {getattr(child, 'text', tag)!r} is {excess / _PX_PER_MM:.1f} mm wider than the "
+                            "card; shorten the word, or put a space or an underscore in it to break at")
             found = walk(child)
             if found:
                 return found
@@ -236,12 +240,11 @@ def _draw(args: tuple[str, str]) -> bytes:
     return html_to_pdf(html, Path(base))
 
 
-def draw_pages(htmls: Sequence[str], base: Path, cache: Path | Sequence[Path], jobs: int) -> list[bytes]:
-    """Each document's PDF: from the cache (one folder, or a folder per document) when its HTML was drawn
+def draw_pages(htmls: Sequence[str], base: Path, folders: Sequence[Path], jobs: int) -> list[bytes]:
+    """Each document's PDF: from its cache folder (``folders[k]`` for ``htmls[k]``) when its HTML was drawn
     before, else drawn (in parallel)."""
     version = metadata.version("weasyprint")
     keys = [hashlib.sha256((version + "\0" + h).encode()).hexdigest() for h in htmls]
-    folders = [cache] * len(htmls) if isinstance(cache, Path) else list(cache)
     out: dict[int, bytes] = {}
     todo: list[int] = []
     for k, key in enumerate(keys):
@@ -428,7 +431,7 @@ def render_pdf(
     for c in cards:
         overflow = known[card_keys[c.id]][1]
         if overflow:
-            raise LayoutError(f"card {c.id!r}: {overflow}; shorten it, or give it a top-level + or - to break at")
+            raise LayoutError(f"card {c.id!r}: {overflow}")
         if heights[c.id] > column_px:
             raise LayoutError(
                 f"card {c.id!r} is {heights[c.id] / _PX_PER_MM:.0f} mm tall, more than a column "
