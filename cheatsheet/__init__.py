@@ -46,6 +46,8 @@ def rules(family: str | None = None) -> list[Rule]:
     from cheatsheet.catalog import load
     from cheatsheet.rule import FAMILIES, did_you_mean
 
+    if family is not None and type(family) is not str:
+        raise TypeError(f"rules: expected a family id as text such as 'activation', got {type(family).__name__}")
     if family is not None and family not in FAMILIES:
         raise ValueError(f"unknown family {family!r}; families are {list(FAMILIES)}.{did_you_mean(family, list(FAMILIES))}")
     return [r for r in load() if family is None or r.family == family]
@@ -55,6 +57,8 @@ def get(rule_id: str) -> Rule:
     """The rule with this id; an unknown id raises :class:`UnknownRuleError` naming close ids."""
     from cheatsheet.catalog import load
 
+    if type(rule_id) is not str:
+        raise TypeError(f"get: expected a rule id as text such as 'sigmoid', got {type(rule_id).__name__}")
     for r in load():
         if r.id == rule_id:
             return r

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import tempfile
 import time
@@ -25,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import cheatsheet
-from cheatsheet.fsutil import atomic_write
+from cheatsheet import cache
+from cheatsheet.fsutil import FileProblem, WriteError, read_regular_file, remove_stale_temps, write_all
 
 __all__ = ["ALL_FORMATS", "BuildError", "BuildOptions", "BuildReport", "build", "stale_outputs"]
 
@@ -33,6 +33,9 @@ ALL_FORMATS = ("pdf", "html", "json", "latex", "md")
 _PACKAGE = Path(__file__).resolve().parent
 _DEPENDENCIES = ("sympy", "mpmath", "jinja2", "weasyprint", "pydyf", "ziamath", "ziafont", "latex2mathml", "numpy")
 MATH_PX = 10.4  # formula size in CSS px (7.8 pt), matched to the 7.4 pt Termes text
+# cheatsheet.custom.MAX_FILE_BYTES, the largest rule file (not imported: custom imports sympy, which the
+# no-change path must not; a test keeps the two equal)
+RULE_FILE_BYTES = 1_000_000
 
 
 class BuildError(Exception):
@@ -54,6 +57,7 @@ class BuildOptions:
     quiet: bool = False
     rule_files: tuple[Path, ...] = ()
     plugins: bool = True
+    reverify: bool = False  # verify every rule now: neither the shipped record nor the cache is trusted
 
 
 @dataclass
@@ -70,9 +74,7 @@ class BuildReport:
 def _cache_root() -> Path:
     """$CHEATSHEET_CACHE_DIR/build, the same base folder as verify.runner.cache_dir (computed here: the runner
     imports sympy, and the no-change path needs this folder for the manifest; a test keeps the two equal)."""
-    root = os.environ.get("CHEATSHEET_CACHE_DIR")
-    base = Path(root) if root else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cheatsheet"
-    return base / "build"
+    return cache.base_dir() / "build"
 
 
 def _output_names(opts: BuildOptions) -> list[str]:
@@ -93,8 +95,9 @@ def _output_names(opts: BuildOptions) -> list[str]:
 
 
 # ------------------------------------------------------------------------------ fingerprint
-def _input_fingerprint(opts: BuildOptions) -> str:
-    """Hash of everything a build reads, computed without importing sympy (the no-change fast path)."""
+def _input_fingerprint(opts: BuildOptions) -> str | None:
+    """Hash of everything a build reads, computed without importing sympy (the no-change fast path); None when a
+    --rules file cannot be read (the build then goes on, and loading the rules reports every such problem)."""
     from cheatsheet.render.resources import templates_dir
 
     h = hashlib.sha256()
@@ -115,30 +118,47 @@ def _input_fingerprint(opts: BuildOptions) -> str:
             h.update(str(path.relative_to(root)).encode())
             h.update(hashlib.sha256(path.read_bytes()).digest())
     for f in opts.rule_files:
-        h.update(hashlib.sha256(Path(f).read_bytes()).digest())
+        try:  # bounded, regular files only: never /dev/zero into memory, never a FIFO that blocks
+            h.update(hashlib.sha256(read_regular_file(f, RULE_FILE_BYTES, what="a TOML rule file")).digest())
+        except FileProblem:
+            return None
     return h.hexdigest()
 
 
+def _manifest_key(out: Path) -> str:
+    return str(out.resolve())
+
+
 def _manifest_path(out: Path) -> Path:
-    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
-    return _cache_root() / "manifests" / f"{key}.json"
+    """The cache entry that records the fingerprint and the outputs' digests of the last build into ``out``."""
+    return cache.entry_path(_cache_root() / "manifests", _manifest_key(out), ".json")
+
+
+def read_manifest(out: Path) -> dict[str, Any] | None:
+    """``{"fingerprint": str, "outputs": {name: sha256}}`` of the last build into ``out``; None when there is none
+    or the entry is damaged or of the wrong shape (then the build is simply not up to date)."""
+    manifest = cache.read_json(_cache_root() / "manifests", _manifest_key(out))
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("fingerprint"), str):
+        return None
+    outputs = manifest.get("outputs")
+    if not isinstance(outputs, dict) or not all(isinstance(n, str) and isinstance(d, str) for n, d in outputs.items()):
+        return None
+    return manifest
 
 
 def _digest(path: Path) -> str | None:
+    """The sha256 of an existing output, or None (missing, or not a regular file: it is then replaced)."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except FileNotFoundError:
+        return hashlib.sha256(read_regular_file(path, 1 << 30, what="an output file")).hexdigest()
+    except FileProblem:
         return None
 
 
-def _up_to_date(opts: BuildOptions, fingerprint: str) -> bool:
-    try:
-        manifest = json.loads(_manifest_path(opts.out).read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
+def _up_to_date(opts: BuildOptions, fingerprint: str | None) -> bool:
+    manifest = read_manifest(opts.out)
+    if fingerprint is None or manifest is None or manifest["fingerprint"] != fingerprint:
         return False
-    if manifest.get("fingerprint") != fingerprint:
-        return False
-    outputs: dict[str, str] = manifest.get("outputs", {})
+    outputs: dict[str, str] = manifest["outputs"]
     names = _output_names(opts)
     return set(outputs) == set(names) and all(_digest(opts.out / n) == d for n, d in outputs.items())
 
@@ -150,12 +170,14 @@ class _Stages:
         self.echo = echo
 
     @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
+    def stage(self, name: str) -> Iterator[list[str]]:
+        """Time the block; what it appends to the list it gets is printed after the time, in brackets."""
         start = time.perf_counter()
-        yield
+        notes: list[str] = []
+        yield notes
         seconds = time.perf_counter() - start
         self.report.timings.append((name, seconds))
-        self.echo(f"  {name:<10s} {seconds:6.2f} s")
+        self.echo(f"  {name:<10s} {seconds:6.2f} s" + (f"  ({'; '.join(notes)})" if notes else ""))
 
 
 def _load_rules(opts: BuildOptions) -> list[Any]:
@@ -170,10 +192,23 @@ def _load_rules(opts: BuildOptions) -> list[Any]:
     return rules
 
 
-def _verified(rules: Sequence[Any], opts: BuildOptions) -> list[Any]:
-    from cheatsheet.verify.runner import verify_many
+def _verified(rules: Sequence[Any], opts: BuildOptions, notes: list[str] | None = None) -> list[Any]:
+    """Every rule's verdict: from the shipped record where it vouches for the rule (same content hash and
+    verifier version), else from the user's cache, else verified now; ``--reverify`` verifies every rule.
+    ``notes`` gets how many came from where, for the stage line."""
+    from cheatsheet.verify import record
+    from cheatsheet.verify.runner import verify_sources
 
-    verdicts = verify_many(rules, jobs=opts.jobs, use_cache=True)
+    # record.RECORD_PATH is read here, not bound at import, so that tests can point the build at a copy
+    done = verify_sources(rules, jobs=opts.jobs, use_cache=not opts.reverify,
+                          record=None if opts.reverify else record.RECORD_PATH)
+    # a verdict verified now carries the record's PyTorch comparison for the same content, as one read from the
+    # record does: the cards (their PyTorch mark) do not depend on where the verdict came from
+    verdicts = record.with_conformance(done.verdicts, record.RECORD_PATH)
+    if notes is not None:
+        cached = done.count("cache")
+        notes.append(f"{done.count('record')} from the record, " + (f"{cached} from the cache, " if cached else "")
+                     + f"{done.count('verified')} verified")
     bad = [v for v in verdicts if not v.ok]
     if bad:
         lines = [f"{v.rule_id}: {v.reason or v.summary()}" for v in bad]
@@ -204,7 +239,7 @@ def _typeset(cards: Sequence[Any], jobs: int = 1) -> tuple[dict[str, str], dict[
 
     source = hashlib.sha256(Path(tmath.__file__).read_bytes()).hexdigest()  # a changed quirk fix re-typesets
     engines = [metadata.version("ziamath"), metadata.version("latex2mathml")]
-    cache = _cache_root() / "math"
+    folder = _cache_root() / "math"
     owner: dict[str, str] = {}
     items: dict[str, tuple[str, str, bool, float]] = {}
     for c in cards:
@@ -214,20 +249,20 @@ def _typeset(cards: Sequence[Any], jobs: int = 1) -> tuple[dict[str, str], dict[
             items.setdefault(f.key, (f.key, f.tex, f.role in ("function", "derivative"), round(max_px, 3)))
     svg_html: dict[str, str] = {}
     mathml: dict[str, str] = {}
-    paths: dict[str, Path] = {}
+    digests: dict[str, str] = {}
     missing: list[str] = []
     for key, (_, tex, display, max_px) in items.items():
-        digest = hashlib.sha256(json.dumps([key, tex, MATH_PX, display, engines, source, max_px]).encode()).hexdigest()
-        paths[key] = cache / f"{digest}.json"
-        try:
-            entry = json.loads(paths[key].read_text(encoding="utf-8"))
+        digests[key] = hashlib.sha256(json.dumps([key, tex, MATH_PX, display, engines, source, max_px]).encode()).hexdigest()
+        entry = cache.read_json(folder, digests[key])
+        if isinstance(entry, dict) and isinstance(entry.get("svg"), str) and isinstance(entry.get("mathml"), str):
             svg_html[key], mathml[key] = entry["svg"], entry["mathml"]
-        except (FileNotFoundError, ValueError, KeyError, TypeError):
+        else:  # none, or damaged: typeset again
             missing.append(key)
     work = [items[k] for k in missing]
     if jobs > 1 and len(work) > 16:
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        from cheatsheet.pools import context
+
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context()) as pool:
             done = list(pool.map(_svg_snippet, work, chunksize=16))
     else:
         done = [_svg_snippet(w) for w in work]
@@ -240,10 +275,7 @@ def _typeset(cards: Sequence[Any], jobs: int = 1) -> tuple[dict[str, str], dict[
         except tmath.TypesetError as exc:
             raise BuildError(f"rule {owner[key]!r}: the formula {tex!r} does not typeset: {exc}", 1) from exc
         svg_html[key] = snippet
-        try:
-            atomic_write(paths[key], json.dumps({"svg": snippet, "mathml": mathml[key]}, ensure_ascii=False))
-        except OSError:
-            pass
+        cache.write_json(folder, digests[key], {"svg": snippet, "mathml": mathml[key]})
     return svg_html, mathml
 
 
@@ -252,7 +284,7 @@ def _plots(rules: Sequence[Any], cards: Sequence[Any]) -> dict[str, str]:
     from cheatsheet.verify.hashing import rule_hash
 
     out: dict[str, str] = {}
-    cache = _cache_root() / "plots"
+    folder = _cache_root() / "plots"
     by_id = {r.id: r for r in rules}
     from cheatsheet.render import plots as plots_module
 
@@ -261,20 +293,16 @@ def _plots(rules: Sequence[Any], cards: Sequence[Any]) -> dict[str, str]:
         if not c.scalar_plot:
             continue
         rule = by_id[c.id]
-        path = cache / f"{rule_hash(rule)}-{source}.svg"
-        try:
-            out[c.id] = path.read_text(encoding="utf-8")
+        key = f"{rule_hash(rule)}-{source}"
+        cached = cache.read_text(folder, key, ".svg")
+        if cached is not None and cached.startswith("<svg") and cached.endswith("</svg>"):
+            out[c.id] = cached
             continue
-        except FileNotFoundError:
-            pass
         svg = plot_svg(rule)
         if svg is None:
             continue
         out[c.id] = svg
-        try:
-            atomic_write(path, svg)
-        except OSError:
-            pass
+        cache.write(folder, key, svg.encode("utf-8"), ".svg")
     return out
 
 
@@ -290,24 +318,18 @@ def _cached_entry() -> Callable[[Any, Any], dict[str, Any]]:
         code.update(hashlib.sha256(path.read_bytes()).digest())
     for dep in ("sympy", "mpmath"):
         code.update(metadata.version(dep).encode())
-    cache = _cache_root() / "export"
+    folder = _cache_root() / "export"
 
     def entry(rule: Any, verdict: Any) -> dict[str, Any]:
         try:
             key = hashlib.sha256(code.digest() + pickle.dumps((rule, verdict), protocol=5)).hexdigest()
         except (pickle.PicklingError, TypeError, AttributeError):  # e.g. a plugin's rule: printed every time
             return rule_entry(rule, verdict)
-        path = cache / f"{key}.json"
-        try:
-            cached: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        cached = cache.read_json(folder, key)
+        if isinstance(cached, dict) and cached.get("id") == rule.id:
             return cached
-        except (FileNotFoundError, ValueError):
-            pass
         fresh = rule_entry(rule, verdict)
-        try:
-            atomic_write(path, json.dumps(fresh, sort_keys=True, ensure_ascii=False))
-        except OSError:
-            pass
+        cache.write_json(folder, key, fresh)
         return fresh
 
     return entry
@@ -354,8 +376,8 @@ def _render(opts: BuildOptions, stages: _Stages) -> dict[str, bytes]:
 
     with stages.stage("catalog"):
         rules = _load_rules(opts)
-    with stages.stage("verify"):
-        verdicts = _verified(rules, opts)
+    with stages.stage("verify") as notes:
+        verdicts = _verified(rules, opts, notes)
     with stages.stage("latex"):
         cards = view.cards(rules, verdicts)
     with stages.stage("examples"):
@@ -423,8 +445,16 @@ def build(opts: BuildOptions, echo: Callable[[str], None] | None = None) -> Buil
     report = BuildReport()
     stages = _Stages(report, say)
     start = time.perf_counter()
+    from cheatsheet.pools import StartMethodError, start_method
+
+    try:
+        start_method()  # a bad CHEATSHEET_START_METHOD is bad input, named before any work
+    except StartMethodError as exc:
+        raise BuildError(str(exc), 2) from exc
+    # temporary files that an earlier, killed build left in the output folder (only ours: see fsutil)
+    remove_stale_temps(opts.out, _output_names(BuildOptions(papers=("a4", "letter"))))
     fingerprint = _input_fingerprint(opts)
-    if _up_to_date(opts, fingerprint):
+    if not opts.reverify and _up_to_date(opts, fingerprint):
         report.up_to_date = True
         report.unchanged = _output_names(opts)
         report.outputs = {n: opts.out / n for n in report.unchanged}
@@ -433,22 +463,22 @@ def build(opts: BuildOptions, echo: Callable[[str], None] | None = None) -> Buil
         return report
     files = _render(opts, stages)
     with stages.stage("write"):
+        changed: dict[Path, bytes] = {}
         for name, data in files.items():
             path = opts.out / name
             report.outputs[name] = path
-            try:
-                if _digest(path) == hashlib.sha256(data).hexdigest():
-                    report.unchanged.append(name)
-                    continue
-                atomic_write(path, data)
-            except OSError as exc:  # an output folder that cannot be written is bad input, not a crash
-                raise BuildError(f"cannot write {path}: {exc.strerror or exc}; pick a writable --out folder", 2) from exc
-            report.written.append(name)
-        manifest = {"fingerprint": fingerprint, "outputs": {n: hashlib.sha256(d).hexdigest() for n, d in files.items()}}
-        try:
-            atomic_write(_manifest_path(opts.out), json.dumps(manifest, sort_keys=True))
-        except OSError:
-            pass
+            if _digest(path) == hashlib.sha256(data).hexdigest():
+                report.unchanged.append(name)
+            else:
+                changed[path] = data
+                report.written.append(name)
+        try:  # all changed outputs at once: every one written and synced aside, then all renamed in
+            write_all(changed)
+        except WriteError as exc:  # an output folder that cannot be written is bad input, not a crash
+            raise BuildError(f"cannot write {exc.target}: {exc.strerror or exc}; pick a writable --out folder", 2) from exc
+        if fingerprint is not None:
+            manifest = {"fingerprint": fingerprint, "outputs": {n: hashlib.sha256(d).hexdigest() for n, d in files.items()}}
+            cache.write_json(_cache_root() / "manifests", _manifest_key(opts.out), manifest)
     report.timings.append(("total", time.perf_counter() - start))
     say(f"  {'total':<10s} {report.timings[-1][1]:6.2f} s")
     return report
@@ -458,7 +488,7 @@ def stale_outputs(opts: BuildOptions) -> list[str]:
     """Rebuild into a temporary folder and name each committed output that differs (or is missing)."""
     with tempfile.TemporaryDirectory(prefix="cheatsheet-check-") as tmp:
         fresh = BuildOptions(out=Path(tmp), papers=opts.papers, formats=opts.formats, jobs=opts.jobs, quiet=True,
-                             rule_files=opts.rule_files, plugins=opts.plugins)
+                             rule_files=opts.rule_files, plugins=opts.plugins, reverify=opts.reverify)
         report = build(fresh)
         stale = []
         for name in report.outputs:

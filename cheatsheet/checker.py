@@ -16,10 +16,8 @@ verification runs in a forked child under a hard time limit (:mod:`cheatsheet.ti
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from fractions import Fraction
 from typing import Any, Literal
 
 import mpmath
@@ -28,13 +26,16 @@ import sympy as sp
 from cheatsheet.parse import (
     RESERVED,
     InputError,
+    InputTypeError,
     Parsed,
     ParseError,
     _close,
-    parse_constant,
+    exact_number,
     parse_domain,
     parse_expression,
     to_text,
+    type_name,
+    variable_name,
 )
 from cheatsheet.timelimit import TimeLimitError, run_limited
 from cheatsheet.verify.verdict import Counterexample, Verdict
@@ -103,10 +104,17 @@ class CheckResult:
         if self.holds:
             lines.append(f"TRUE: {d} [{self.function}] = {self.claim}{given}")
             if self.status == "proved":
-                how = [c.method.replace("symbolic (", "symbolically (") for c in self.verdict.checks if c.status == "proved"]
+                how = [c.method.replace("symbolic (", "symbolically (") for c in self.verdict.checks
+                       if c.status == "proved" and c.method != _AT_BREAKPOINT]
                 lines.append(f"  proved {'; '.join(dict.fromkeys(how)) or 'symbolically'}")
             else:
                 lines.append(f"  checked numerically, not proved ({self.reason})")
+            lines += [f"  {_not_differentiable_text(nd)}" for nd in self.not_differentiable]
+            exact = [c.claim.rpartition(" at ")[2] for c in self.verdict.checks
+                     if c.method == _AT_BREAKPOINT and c.detail.startswith("F is differentiable")]
+            if exact:
+                lines.append(f"  exactly at the breakpoint{'s' if len(exact) > 1 else ''} {', '.join(exact)}: "
+                             f"F is differentiable and the claim gives its derivative")
         else:
             lines.append(f"FALSE: {d} [{self.function}] is not {self.claim}{given}")
             cx = self.counterexample
@@ -122,12 +130,25 @@ class CheckResult:
             lines.append(f"  domain inferred from F: {doms} (set it with --domain)")
         return "\n".join(lines)
 
+    @property
+    def not_differentiable(self) -> tuple[dict[str, Any], ...]:
+        """The breakpoints where F has no derivative, each a dict: ``point``, ``what`` ('jump', 'kink',
+        'infinite slope' or 'undefined'), ``detail``, for a jump the ``cause`` (the function that jumps, e.g.
+        'sign'), for a kink the ``subdifferential`` and the claim's ``value`` there (which lies inside it)."""
+        return tuple(self.verdict.extra.get("not_differentiable", ()))
+
     def _evidence(self) -> str:
         v = self.verdict
         if self.holds:
             text = f"compared at {v.points} points with 60-digit arithmetic, largest relative difference {v.max_residual:.1e}"
         elif "below the 60-digit gate" in v.reason:
             return v.reason.removeprefix("false claim: ")
+        elif self.counterexample is not None and "where the residue of the proof attempt shows" in self.counterexample.claim:
+            text = (f"the {v.points} sample points agreed; the proof attempt left a residue, and the verifier found "
+                    "where it is not zero")
+        elif self.counterexample is not None and ("at a breakpoint" in self.counterexample.claim
+                                                  or "at a kink" in self.counterexample.claim):
+            text = f"the {v.points} sample points agreed; exactly on the breakpoint, the claim is wrong"
         elif self.counterexample is not None and v.points == 0:
             text = "found at the first sample point of randomized 60-digit testing"
         else:
@@ -164,6 +185,7 @@ class CheckResult:
             "skipped_points": self.skipped_points,
             "points_used": [dict(p) for p in self.points_used],
             "methods": list(self.verdict.methods),
+            "not_differentiable": [dict(nd) for nd in self.not_differentiable],
             "reason": self.reason,
             "counterexample": asdict(cx) if cx is not None else None,
             "derivative": {"text": self.derivative_text, "latex": self.derivative_latex} if self.derivative_text else None,
@@ -172,6 +194,62 @@ class CheckResult:
 
 def _g(v: float) -> str:
     return f"{v:.4g}"
+
+
+_AT_BREAKPOINT = "exact value at the breakpoint"  # the verifier's method name for its checks on the breakpoints
+
+
+def _not_differentiable_text(nd: Mapping[str, Any]) -> str:
+    """One report line for a breakpoint where F has no derivative: 'except at x = 0, where sign jumps'."""
+    at = ", ".join(f"{k} = {v}" for k, v in nd.get("point", {}).items())
+    what = nd.get("what")
+    if what == "jump":
+        return f"except at {at}, where {nd.get('cause') or 'F'} jumps (F has no derivative there)"
+    if what == "infinite slope":
+        return f"except at {at}, where F is not differentiable (its slope is infinite)"
+    if what == "undefined":
+        return f"except at {at}, where F is not defined"
+    lo, hi = nd.get("subdifferential", ("?", "?"))
+    value = nd.get("value")
+    said = f"the claim gives {value}, inside the subdifferential [{lo}, {hi}]" if value is not None else (
+        f"the claim gives no value there (the subdifferential is [{lo}, {hi}])")
+    return f"at {at}, where F has a kink (it is not differentiable there): {said}"
+
+
+def _jump_causes(verdict: Verdict, f: sp.Basic, var: sp.Symbol) -> Verdict:
+    """The jumps the verifier found, each named by the function of F that switches there ('sign', 'step',
+    'indicator'; F for a where) when exactly one kind does (a name for the report, not a verdict: compared to 20 digits)."""
+    import dataclasses
+
+    from cheatsheet.notation import Indicator
+
+    found = verdict.extra.get("not_differentiable")
+    if not found:
+        return verdict
+    kinds: dict[type, str] = {sp.sign: "sign", sp.Heaviside: "step", Indicator: "indicator", sp.Piecewise: "F"}
+    out = []
+    for entry in found:
+        nd = dict(entry)
+        text = nd.get("point", {}).get(var.name)
+        if nd.get("what") == "jump" and text is not None:
+            at = sp.Float(text, 30)
+            names = set()
+            for node in sp.preorder_traversal(f):
+                name = next((n for cls, n in kinds.items() if isinstance(node, cls)), None)
+                if name in ("indicator", "F"):  # their conditions
+                    args = [r.lhs - r.rhs for r in node.atoms(sp.core.relational.Relational)]
+                elif name is not None:
+                    args = [node.args[0]]
+                else:
+                    continue
+                for a in args:
+                    value = sp.N(sp.sympify(a).subs(var, at), 20)
+                    if value.is_number and abs(value) <= 1e-9 * (1 + abs(at)):
+                        names.add(name)
+            if len(names) == 1:
+                nd["cause"] = names.pop()
+        out.append(nd)
+    return dataclasses.replace(verdict, extra=dict(verdict.extra) | {"not_differentiable": out})
 
 
 # ----------------------------------------------------------------------------------------- helpers
@@ -234,43 +312,86 @@ def readable_derivative(d: sp.Basic, seconds: float = _SIMPLIFY_SECONDS) -> sp.B
 
 
 def _param_value(name: str, value: Any) -> sp.Expr:
-    """An exact real number from an int, a Fraction, a float (its decimal), a sympy number or a str."""
-    where = f"--param {name}"
-    if isinstance(value, bool):
-        raise InputError(f"{where}: expected a number, got {value!r}")
-    if isinstance(value, int):
-        return sp.Integer(value)
-    if isinstance(value, Fraction):
-        return sp.Rational(value.numerator, value.denominator)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise InputError(f"{where}: expected a finite number, got {value!r}")
-        return sp.Rational(repr(value))  # 0.1 is 1/10: the decimal the user wrote
-    if isinstance(value, sp.Basic):
-        if value.is_number and value.is_real and value.is_finite:
-            return value  # type: ignore[return-value]
-        raise InputError(f"{where}: expected a real number, got {value}")
-    if isinstance(value, str):
-        try:
-            return parse_constant(value)
-        except ParseError as exc:
-            exc.source = where
-            raise
-    raise InputError(f"{where}: expected a number, got {type(value).__name__}")
+    """An exact real number for ``--param name`` (see :func:`cheatsheet.parse.exact_number`: numbers, or
+    text in the grammar; never ``sympify``)."""
+    return exact_number(value, f"--param {name}")
+
+
+def _name(key: Any, option: str) -> str:
+    """A variable name as the grammar reads it (``α`` is ``alpha``), for a --param or --domain key."""
+    if not issubclass(type(key), str):
+        raise InputTypeError(f"{option}: expected a variable name as text, got {type_name(key)}")
+    text = str.__str__(key)
+    return variable_name(text) or text.strip()
+
+
+def _wrt_name(wrt: Any) -> str:
+    """--wrt as the grammar reads it: ``α`` is ``alpha``; a reserved word or anything else is refused."""
+    if not issubclass(type(wrt), str):
+        raise InputTypeError(f"--wrt: expected a variable name such as x, got {type_name(wrt)}")
+    wrt = str.__str__(wrt)
+    name = variable_name(wrt)
+    if name is None or name in RESERVED:
+        raise InputError(f"--wrt {wrt}: expected a variable name such as x")
+    return name
+
+
+def _params(params: Any, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """NAME -> value from ``params`` (a mapping) and keyword arguments (which win), names as the grammar reads them."""
+    if params is not None and not issubclass(type(params), Mapping):
+        raise InputTypeError(f"params: expected a mapping of names to numbers such as {{'a': 2}}, got {type_name(params)}")
+    out: dict[str, Any] = {}
+    for key, value in list((params if params is not None else {}).items()) + list(kwargs.items()):
+        out[_name(key, "--param")] = value
+    return out
+
+
+def _domains(domain: Any) -> dict[str, Any]:
+    """NAME -> SET from a mapping ``{"x": "positive"}``, the command line's ``"x=positive"``, or a list of those strings."""
+    if domain is None:
+        return {}
+    kind = type(domain)  # tested on the type: no method of an unexpected object runs
+    if issubclass(kind, Mapping):
+        pairs = list(domain.items())
+    elif issubclass(kind, str):
+        pairs = [_domain_pair(domain)]
+    elif kind in (list, tuple):
+        pairs = [_domain_pair(item) for item in domain]
+    else:
+        raise InputTypeError(
+            f"domain: expected a mapping such as {{'x': 'positive'}}, a string 'x=positive' or a list of such strings, "
+            f"got {type_name(domain)}"
+        )
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        name = _name(key, "--domain")
+        if name in out:
+            raise InputError(f"--domain {name}: given twice")
+        out[name] = value
+    return out
+
+
+def _domain_pair(item: Any) -> tuple[str, str]:
+    if not issubclass(type(item), str):
+        raise InputTypeError(f"domain: expected strings such as 'x=positive', got {type_name(item)}")
+    name, sep, value = str.__str__(item).partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise InputError(f"--domain {item!r}: expected NAME=SET, as in --domain x=positive")
+    return name.strip(), value.strip()
 
 
 def _domain_value(name: str, value: Any) -> sp.Set:
-    if isinstance(value, sp.Set):
+    if issubclass(type(value), sp.Set):
         if not value.is_subset(sp.S.Reals):
             raise InputError(f"--domain {name}: expected a set of real numbers, got {value}")
         return value
-    if isinstance(value, str):
+    if issubclass(type(value), str):
         try:
-            return parse_domain(value)
+            return parse_domain(str.__str__(value))
         except ParseError as exc:
             exc.source = f"--domain {name}"
             raise
-    raise InputError(f"--domain {name}: expected a domain such as 'positive' or '(0, 1)', got {type(value).__name__}")
+    raise InputTypeError(f"--domain {name}: expected a domain such as 'positive' or '(0, 1)', got {type_name(value)}")
 
 
 def _parse(source: str, text: str) -> Parsed:
@@ -384,8 +505,7 @@ def _verify(
     except ValueError as exc:
         text = str(exc).split(": ", 2)[-1].replace("; give the inputs' domains", "").replace("the function", "F")
         raise InputError(f"{text}; give the domain with --domain NAME=SET (e.g. --domain {wrt}=positive)") from None
-    if verdict.status == "checked":
-        verdict = _constant_residue(verdict, rule, symbols[wrt])
+    verdict = _jump_causes(verdict, f_, symbols[wrt])
     if verdict.status == "failed":
         verdict = _sharpen(verdict, rule, symbols[wrt])
     out: dict[str, Any] = {
@@ -412,7 +532,9 @@ def _sharpen(verdict: Verdict, rule: Any, var: sp.Symbol) -> Verdict:
         return verdict
     true = sp.diff(to_elementary(rule.function), var)
     claim = to_elementary(rule.derivatives[next(iter(rule.derivatives))])
-    subs = {s: sp.Float(cx.point[s.name], 60) for s in true.free_symbols | claim.free_symbols if s.name in cx.point}
+    # a point beside a breakpoint 1e-70 away is printed with more than 60 digits: read them all
+    subs = {s: sp.Float(cx.point[s.name], max(60, len(cx.point[s.name])))
+            for s in true.free_symbols | claim.free_symbols if s.name in cx.point}
     for digits in (20, 30, 45):
         a, b = sp.N(true.subs(subs), digits), sp.N(claim.subs(subs), digits)
         if str(a) != str(b):
@@ -420,40 +542,12 @@ def _sharpen(verdict: Verdict, rule: Any, var: sp.Symbol) -> Verdict:
     return verdict
 
 
-def _constant_residue(verdict: Verdict, rule: Any, var: sp.Symbol) -> Verdict:
-    """A claim that passed the 60-digit gate but differs from the derivative by a non-zero constant
-    (below the gate's 1e-30 relative tolerance, as in exp(x) + 1e-40) is false: say so."""
-    import dataclasses
-
-    from cheatsheet.expand import to_elementary
-    from cheatsheet.verify.symbolic import ProofTimeout, time_limit
-
-    true = sp.diff(to_elementary(rule.function), var)
-    claim = to_elementary(rule.derivatives[next(iter(rule.derivatives))])
-    try:
-        with time_limit(_SIMPLIFY_SECONDS):
-            residue = sp.simplify(true - claim)
-    except (ProofTimeout, NotImplementedError, TypeError, ValueError, ZeroDivisionError, RecursionError):
-        return verdict
-    if not (residue.is_number and residue.is_zero is False):
-        return verdict
-    used = verdict.extra.get("points_used") or [{}]
-    point = dict(used[0])
-    subs = {s: sp.Float(point[s.name], 60) for s in true.free_symbols | claim.free_symbols if s.name in point}
-    expected, got = sp.N(true.subs(subs), 50), sp.N(claim.subs(subs), 50)
-    cx = Counterexample(claim=f"∂/∂{var.name}", point=point, expected=str(expected), got=str(got))
-    return dataclasses.replace(
-        verdict, status="failed", counterexample=cx,
-        reason=f"false claim: the claim differs from the derivative by the constant {residue} (below the 60-digit gate's tolerance)",
-    )
-
-
 def check(
     f: str,
     claim: str,
     wrt: str | None = None,
     *,
-    domain: Mapping[str, str | sp.Set] | None = None,
+    domain: Mapping[str, str | sp.Set] | str | list[str] | tuple[str, ...] | None = None,
     params: Mapping[str, Any] | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
     prove: bool = True,
@@ -462,14 +556,17 @@ def check(
     """Is ``claim`` the derivative of ``f`` w.r.t. ``wrt``? Both are text in the safe grammar.
 
     ``wrt`` defaults to F's only variable (or ``x``). Parameters (``a=2``, or ``params={"a": "1/3"}``)
-    are substituted as exact numbers; ``domain={"x": "positive"}`` gives a variable's domain (otherwise
-    it is inferred from F). Returns a :class:`CheckResult` (true or false, with its evidence); raises
+    are substituted as exact numbers (see :func:`~cheatsheet.parse.exact_number`); ``domain={"x": "positive"}``,
+    or as on the command line ``domain="x=positive"`` or a list of such strings, gives a variable's domain
+    (otherwise it is inferred from F). Names are read as the grammar reads them: ``wrt="α"`` is ``alpha``. Returns a :class:`CheckResult` (true or false, with its evidence); raises
     :class:`~cheatsheet.parse.InputError` (a :class:`~cheatsheet.parse.ParseError` with the column for
     text that is not in the grammar, a ``TimeLimitError`` when the verification runs past ``timeout``
     seconds).
     """
     pf, pc = _parse("F", f), _parse("CLAIM", claim)
-    values = dict(params or {}) | kwargs
+    values = _params(params, kwargs)
+    if wrt is not None:
+        wrt = _wrt_name(wrt)
     names_f = list(pf.names)
     everywhere = set(pf.names) | set(pc.names)
     pvals: dict[str, sp.Expr] = {}
@@ -503,7 +600,7 @@ def check(
         variables.remove(wrt)
         variables.insert(0, wrt)
     given: dict[str, sp.Set] = {}
-    for name, value in (domain or {}).items():
+    for name, value in _domains(domain).items():
         if name not in variables:
             hint = _close(name, variables)
             raise InputError(f"--domain {name}: F has no variable {name!r}. {hint or 'Its variables: ' + ', '.join(variables) + '.'}")

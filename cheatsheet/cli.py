@@ -803,8 +803,10 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[st
 @click.option("--rules", "rule_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Add custom rules from a TOML file (repeatable); they are verified like built-in ones.")
 @click.option("--no-plugins", is_flag=True, help="Leave out the rules of installed plugin catalogs (cheatsheet.catalogs).")
+@click.option("--reverify", is_flag=True,
+              help="Verify every rule now, trusting neither the shipped record (cheatsheet/data/verdicts.json) nor the cache.")
 def build_command(out: Path, paper: str, formats: tuple[str, ...], jobs: int, quiet: bool, check_only: bool,
-                  rule_files: tuple[Path, ...], no_plugins: bool) -> None:
+                  rule_files: tuple[Path, ...], no_plugins: bool, reverify: bool) -> None:
     """Render the verified catalog into OUT; the stages and their timings are printed as they run.
 
     Incremental: verdicts, typeset formulas, card heights and drawn pages are cached by content hash
@@ -817,7 +819,7 @@ def build_command(out: Path, paper: str, formats: tuple[str, ...], jobs: int, qu
 
     papers = ("a4", "letter") if paper == "both" else (paper,)
     opts = BuildOptions(out=out, papers=papers, formats=formats, jobs=jobs, quiet=quiet, rule_files=rule_files,
-                        plugins=not no_plugins)
+                        plugins=not no_plugins, reverify=reverify)
     try:
         if check_only:
             stale = stale_outputs(opts)

@@ -49,6 +49,16 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     return out
 
 
+def _timeout(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """--timeout: a finite number of seconds in (0, 3600] (nan, inf, 1e308 or 0 is click's one-line usage error)."""
+    from cheatsheet.timelimit import MAX_SECONDS, check_seconds
+
+    try:
+        return check_seconds(value, "--timeout")
+    except ValueError:
+        raise click.BadParameter(f"{value:g} is not a number of seconds more than 0 and at most {MAX_SECONDS:g}") from None
+
+
 _GRAMMAR = """\b
 Expressions: numbers (0.1 is exactly 1/10), variables, + - * / ^ (or **),
 parentheses, |x|, pi, e, and the functions exp, log (ln), log2, log10, log1p,
@@ -113,8 +123,8 @@ class _Command(click.Command):
     "Default: inferred from F (log(x) gives x > 0).",
 )
 @click.option(
-    "--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True, metavar="SECONDS",
-    help="Time limit of the verification.",
+    "--timeout", type=float, default=30.0, show_default=True, metavar="SECONDS", callback=_timeout,
+    help="Time limit of the verification: a number of seconds, more than 0 and at most 3600.",
 )
 @click.option("--no-proof", is_flag=True, help="Only the numeric check, no symbolic proof attempt (faster).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")

@@ -24,11 +24,14 @@ A rule file holds one ``[[rule]]`` table per rule (see ``tests/data/rules/swish_
 
 Every expression goes through the safe parser (:mod:`cheatsheet.parse`); numbers are exact. Kinks
 (``[[rule.kinks]]``: at, left, right, torch, jax, wrt, jump, note) and identities
-(``[[rule.identities]]``: lhs, rhs, relation, note) are checked like the catalog's.
+(``[[rule.identities]]``: lhs, rhs, relation, note) are checked like the catalog's. Every key of
+the wrong type (a number for the function, a string for a table, a date, ...) is a problem, never a
+rule dropped in silence; text may not hold control characters (prose may hold tabs and line breaks).
+A rule file is read only if it is a regular file, and no further than :data:`MAX_FILE_BYTES` + 1 bytes.
 
 Packages ship rules through the entry point group ``cheatsheet.catalogs``: each entry point names a
 callable (or an iterable) giving :class:`~cheatsheet.rule.Rule` objects and/or paths of TOML rule
-files. :func:`plugin_rules` loads them.
+files. :func:`plugin_rules` loads them, each under a time limit (:data:`PLUGIN_SECONDS`).
 
 Every problem is collected and reported as one line ``file:line:column: rule 'id', key: what. hint``;
 :class:`CustomRuleError` carries the lines and the exit status (2 for unreadable input, 1 for a
@@ -37,8 +40,8 @@ false claim with its counterexample).
 
 from __future__ import annotations
 
+import datetime
 import importlib.metadata
-import math
 import os
 import re
 import tomllib
@@ -48,11 +51,12 @@ from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import sympy as sp
 
-from cheatsheet.parse import RESERVED, ParseError, _close, parse_constant, parse_domain, parse_expression
+from cheatsheet.fsutil import FileProblem, read_regular_file
+from cheatsheet.parse import RESERVED, InputError, ParseError, _close, exact_number, parse_domain, parse_expression
 from cheatsheet.rule import FAMILIES, Identity, Input, Kink, Param, Rule, RuleError
 from cheatsheet.verify.verdict import Verdict
 
@@ -60,6 +64,7 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "MAX_FILE_BYTES",
     "MAX_RULES",
+    "PLUGIN_SECONDS",
     "CustomRuleError",
     "Problem",
     "VerifiedRule",
@@ -78,14 +83,20 @@ MAX_FILE_BYTES = 1_000_000
 MAX_RULES = 1000
 #: Seconds the verification of one custom rule may take.
 VERIFY_SECONDS = 60.0
+#: Seconds a plugin catalog may take to import and to give its rules.
+PLUGIN_SECONDS = 30.0
 
 _RULE_KEYS = ("id", "title", "family", "inputs", "params", "function", "derivative", "kinks", "identities", "notes", "references")
 _INPUT_KEYS = ("name", "symbol", "domain", "doc")
 _PARAM_KEYS = ("name", "symbol", "default", "domain", "samples", "doc")
 _KINK_KEYS = ("at", "left", "right", "torch", "jax", "wrt", "jump", "note")
 _IDENTITY_KEYS = ("lhs", "rhs", "relation", "note")
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_SYMBOL = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_ID = re.compile(r"[a-z][a-z0-9_]*\Z")  # \Z, not $: "relu\n" is no id
+_SYMBOL = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+# Control characters refused in text (a NUL breaks the LaTeX export; any of them can garble a page): every
+# one in one-line text (titles), all but tab and line breaks in prose (notes, references, docs).
+_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_PROSE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 Path_ = tuple[Any, ...]  # a key path: ("rule", 0, "params", 1, "default")
 
@@ -286,22 +297,46 @@ class _Reader:
         return ok
 
     def string(self, table: Mapping[str, Any], key: str, path: Path_, default: str | None = None) -> str | None:
+        """``table[key]`` if it is a string without control characters (``default`` when absent), else None
+        after reporting the problem."""
         if key not in table:
             return default
         value = table[key]
         if not isinstance(value, str):
             self.problem(path + (key,), f"expected a string, got {_kind(value)}. Put it in quotes: {key} = \"...\"")
             return None
+        if not self.printable(value, path + (key,), prose=False):
+            return None
         return value
+
+    def prose(self, table: Mapping[str, Any], key: str, path: Path_) -> str | None:
+        """A free text (a doc or a note, default ""): a string that may span lines, without other control characters."""
+        value = table.get(key, "")
+        if not isinstance(value, str):
+            self.problem(path + (key,), f"expected a string, got {_kind(value)}. Put it in quotes: {key} = \"...\"")
+            return None
+        return value if self.printable(value, path + (key,), prose=True) else None
 
     def strings(self, table: Mapping[str, Any], key: str, path: Path_) -> tuple[str, ...]:
         value = table.get(key, [])
         if isinstance(value, str):
-            return (value,)
+            value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.problem(path + (key,), f"expected a list of strings, got {_kind(value)}")
+            self.problem(path + (key,), f"expected a list of strings, got {_kind(value)}. Write {key} = [\"...\", \"...\"]")
+            return ()
+        if not all(self.printable(v, path + (key,), prose=True) for v in value):
             return ()
         return tuple(value)
+
+    def printable(self, value: str, path: Path_, *, prose: bool) -> bool:
+        """Whether ``value`` has no control character (prose may hold tabs and line breaks); reports the first."""
+        m = (_CONTROL_PROSE if prose else _CONTROL_LINE).search(value)
+        if m is None:
+            return True
+        allowed = "tabs and line breaks but no other" if prose else "no"
+        self.problem(path, f"control character U+{ord(m.group()):04X} at character {m.start() + 1} of the text; "
+                     f"text may hold {allowed} control characters. Remove it", m.start() + 1)
+        return False
 
     def tables(self, table: Mapping[str, Any], key: str, path: Path_) -> list[dict[str, Any]]:
         value = table.get(key, [])
@@ -313,11 +348,14 @@ class _Reader:
         return value
 
     def expression(
-        self, value: Any, path: Path_, symbols: Mapping[str, sp.Basic], *, condition: bool = False, new: bool = False
+        self, value: Any, path: Path_, symbols: Mapping[str, sp.Basic], *, condition: bool = False, new: bool = False,
+        numbers: bool = True,
     ) -> Any:
-        """A parsed expression (unevaluated: printed as written), or None after reporting a problem."""
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self.problem(path, f"expected an expression in quotes, got {_kind(value)}")
+        """A parsed expression (unevaluated: printed as written), or None after reporting a problem. A number
+        (``left = 0``) is read as the expression it writes unless ``numbers`` is false (a function)."""
+        if isinstance(value, bool) or not isinstance(value, (str, int, float) if numbers else str):
+            key = next((p for p in reversed(path) if isinstance(p, str)), "expression")
+            self.problem(path, f"expected an expression in quotes, got {_kind(value)}. Write {key} = \"...\", e.g. {key} = \"x^2\"")
             return None
         text = value if isinstance(value, str) else (repr(value) if isinstance(value, float) else str(value))
         try:
@@ -328,23 +366,17 @@ class _Reader:
         return parsed
 
     def number(self, value: Any, path: Path_) -> sp.Expr | None:
-        if isinstance(value, bool):
+        # TOML gives numbers, text, booleans, dates, arrays and tables: the package's one reader of numbers
+        # (cheatsheet.parse.exact_number) takes the numbers and the text; 0.01 is exactly 1/100, as written
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             self.problem(path, f"expected a number, got {_kind(value)}")
             return None
-        if isinstance(value, int):
-            return sp.Integer(value)
-        if isinstance(value, float):
-            if not math.isfinite(value):
-                self.problem(path, f"expected a finite number, got {value}")
-                return None
-            return sp.Rational(repr(value))  # 0.01 is exactly 1/100, as written
-        if isinstance(value, str):
-            try:
-                return parse_constant(value)
-            except ParseError as exc:
-                self.problem(path, _parse_message(exc), exc.column)
-                return None
-        self.problem(path, f"expected a number, got {_kind(value)}")
+        try:
+            return exact_number(value, "")
+        except ParseError as exc:
+            self.problem(path, _parse_message(exc), exc.column)
+        except InputError as exc:
+            self.problem(path, str(exc).removeprefix(": "))
         return None
 
     def domain(self, table: Mapping[str, Any], path: Path_) -> sp.Set | None:
@@ -461,7 +493,10 @@ class _Reader:
                 samples.append(value)
             sym = _symbol(symbol, domain)
             symbols[symbol] = sym
-            params.append(Param(name, default, sym, domain, samples=tuple(samples), doc=str(pt.get("doc", ""))))
+            doc = self.prose(pt, "doc", pp)
+            if doc is None:
+                continue
+            params.append(Param(name, default, sym, domain, samples=tuple(samples), doc=doc))
         return params, symbols
 
     def _inputs(self, table: Mapping[str, Any], path: Path_, taken: dict[str, Path_], symbols: dict[str, sp.Basic]) -> list[Input] | None:
@@ -506,13 +541,16 @@ class _Reader:
             domain = self.domain(it, ip)
             if symbol is None or domain is None:
                 continue
-            inputs.append(Input(name, _symbol(symbol, domain), domain, doc=str(it.get("doc", ""))))
+            doc = self.prose(it, "doc", ip)
+            if doc is None:
+                continue
+            inputs.append(Input(name, _symbol(symbol, domain), domain, doc=doc))
         return inputs
 
     def _function(self, table: Mapping[str, Any], path: Path_, symbols: Mapping[str, sp.Basic]) -> Any:
         if "function" not in table:
             return None
-        parsed = self.expression(table["function"], path + ("function",), symbols)
+        parsed = self.expression(table["function"], path + ("function",), symbols, numbers=False)
         if parsed is None:
             return None
         from cheatsheet.checker import without_distributions
@@ -563,10 +601,13 @@ class _Reader:
             if not isinstance(jump, bool):
                 self.problem(kp + ("jump",), f"expected true or false, got {_kind(jump)}")
                 continue
+            note = self.prose(kt, "note", kp)
             if any(values.get(k) is None for k in ("at", "left", "right", "torch")) or ("jax" in kt and values.get("jax") is None):
                 continue
+            if note is None or ("wrt" in kt and wrt is None):
+                continue
             kinks.append(Kink(values["at"], values["left"], values["right"], values["torch"], jax=values.get("jax"),
-                              wrt=wrt, jump=jump, note=str(kt.get("note", ""))))
+                              wrt=wrt, jump=jump, note=note))
         return kinks
 
     def _identities(self, table: Mapping[str, Any], path: Path_, symbols: Mapping[str, sp.Basic]) -> list[Identity]:
@@ -575,17 +616,22 @@ class _Reader:
             ip = path + ("identities", j)
             if not self.keys(it, _IDENTITY_KEYS, ip, required=("lhs", "rhs")):
                 continue
-            relation = it.get("relation", "=")
-            if relation not in ("=", "<=", ">="):
+            relation = self.string(it, "relation", ip, default="=")
+            if relation is None:
+                continue
+            if relation not in _RELATIONS:
                 self.problem(ip + ("relation",), f"relation {relation!r} is not one of '=', '<=', '>='")
                 continue
             lhs = self.expression(it["lhs"], ip + ("lhs",), symbols)
             rhs = self.expression(it["rhs"], ip + ("rhs",), symbols)
-            if lhs is None or rhs is None:
+            note = self.prose(it, "note", ip)
+            if lhs is None or rhs is None or note is None:
                 continue
-            out.append(Identity(lhs.expr, rhs.expr, relation, note=str(it.get("note", ""))))
+            out.append(Identity(lhs.expr, rhs.expr, _RELATIONS[relation], note=note))
         return out
 
+
+_RELATIONS: dict[str, Literal["=", "<=", ">="]] = {"=": "=", "<=": "<=", ">=": ">="}
 
 _REQUIRED_HINTS = {
     "id": ": a snake_case id such as id = \"swish_beta\"",
@@ -602,10 +648,23 @@ _REQUIRED_HINTS = {
 }
 
 
+_KINDS = {bool: ("a boolean", "booleans"), int: ("an integer", "integers"), float: ("a number", "numbers"),
+          str: ("a string", "strings"), list: ("a list", "lists"), dict: ("a table", "tables"),
+          datetime.datetime: ("a date-time", "date-times"), datetime.date: ("a date", "dates"),
+          datetime.time: ("a time", "times")}
+
+
 def _kind(value: Any) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list", dict: "a table"}.get(
-        type(value), type(value).__name__
-    ) + (f" ({value!r})" if isinstance(value, (bool, int, float)) else "")
+    """What a TOML value is, for messages: "an integer (3)", "a list of integers", "a date (1979-05-27)"."""
+    one, _ = _KINDS.get(type(value), (type(value).__name__, ""))
+    if isinstance(value, list) and value:
+        kinds = {_KINDS.get(type(v), (type(v).__name__, type(v).__name__))[1] for v in value}
+        return f"a list of {' and '.join(sorted(kinds))}"
+    if isinstance(value, (bool, int, float)):
+        return f"{one} ({value!r})"
+    if isinstance(value, (datetime.date, datetime.time)):
+        return f"{one} ({value.isoformat()})"
+    return one
 
 
 def _parse_message(exc: ParseError) -> str:
@@ -649,25 +708,24 @@ def _toml(name: str, text: str) -> dict[str, Any]:
 
 
 def _read(path: str | os.PathLike[str] | Traversable) -> tuple[str, bytes]:
+    """The name and bytes of a rule file: a regular file of at most :data:`MAX_FILE_BYTES` (read no further, so
+    that ``/dev/zero`` cannot fill the memory; directories, pipes and devices refused before reading)."""
     name = str(path)
+    if isinstance(path, Traversable) and not isinstance(path, Path):  # inside a plugin's package (e.g. a zip)
+        try:
+            with path.open("rb") as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)
+        except FileNotFoundError:
+            raise CustomRuleError([Problem(name, "no such file")]) from None
+        except OSError as exc:
+            raise CustomRuleError([Problem(name, f"cannot be read: {exc.strerror or exc}")]) from None
+        if len(data) > MAX_FILE_BYTES:
+            raise CustomRuleError([Problem(name, f"is larger than {MAX_FILE_BYTES} bytes; a TOML rule file may have at most {MAX_FILE_BYTES}")])
+        return name, data
     try:
-        if isinstance(path, Traversable) and not isinstance(path, Path):
-            data = path.read_bytes()
-        else:
-            p = Path(path)
-            if p.is_dir():
-                raise CustomRuleError([Problem(name, "is a directory; expected a TOML rule file")])
-            size = p.stat().st_size
-            if size > MAX_FILE_BYTES:
-                raise CustomRuleError([Problem(name, f"is {size} bytes; a rule file may have at most {MAX_FILE_BYTES}")])
-            data = p.read_bytes()
-    except FileNotFoundError:
-        raise CustomRuleError([Problem(name, "no such file")]) from None
-    except OSError as exc:
-        raise CustomRuleError([Problem(name, f"cannot be read: {exc.strerror or exc}")]) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise CustomRuleError([Problem(name, f"is {len(data)} bytes; a rule file may have at most {MAX_FILE_BYTES}")])
-    return name, data
+        return name, read_regular_file(path, MAX_FILE_BYTES, what="a TOML rule file")
+    except FileProblem as exc:
+        raise CustomRuleError([Problem(name, exc.reason)]) from None
 
 
 def _load(path: str | os.PathLike[str] | Traversable) -> tuple[list[Rule], dict[str, str]]:
@@ -686,7 +744,9 @@ def _load(path: str | os.PathLike[str] | Traversable) -> tuple[list[Rule], dict[
     if isinstance(tables, dict):
         tables = [tables]
     if not isinstance(tables, list):
-        raise CustomRuleError([Problem(name, "'rule' must be [[rule]] tables")])
+        pos = reader.locator.find(("rule",))
+        where = f"{name}:{pos[0]}:{pos[1]}" if pos else name
+        raise CustomRuleError([Problem(where, f"'rule' must be [[rule]] tables, got {_kind(tables)}")])
     if not tables and not reader.problems:
         raise CustomRuleError([Problem(name, "has no rules; write each rule as a [[rule]] table")])
     if len(tables) > MAX_RULES:
@@ -724,6 +784,61 @@ def _entry_points(group: str) -> list[importlib.metadata.EntryPoint]:
     return sorted(unique.values(), key=lambda ep: (ep.name, ep.value))
 
 
+class _NotCallable(Exception):
+    """An entry point that names something other than a callable."""
+
+
+def _plugin_items(ep: importlib.metadata.EntryPoint) -> list[Any]:
+    """What a plugin's entry point gives: its callable's result as a list (Rule objects, paths)."""
+    obj = ep.load()
+    if not callable(obj):
+        raise _NotCallable(type(obj).__name__)
+    result = obj()
+    single = isinstance(result, (Rule, str, bytes, os.PathLike)) or (isinstance(result, Traversable) and not hasattr(result, "__iter__"))
+    return [result] if single else list(result)
+
+
+def _probe_plugin(ep: importlib.metadata.EntryPoint) -> str:
+    """In a forked child: load the plugin and call it, to learn that it finishes (its result stays there);
+    returns what is wrong with it, or ""."""
+    try:
+        _plugin_items(ep)
+    except BaseException as exc:  # noqa: BLE001 - reported by name, whatever the plugin raised
+        return _plugin_problem(exc)
+    return ""
+
+
+def _plugin_problem(exc: BaseException) -> str:
+    if isinstance(exc, _NotCallable):
+        return (f"names a {exc}, not a callable; expected a function returning Rule objects or paths of TOML "
+                "rule files")
+    return f"cannot be loaded: {type(exc).__name__}: {exc}"
+
+
+def _load_plugin(ep: importlib.metadata.EntryPoint, origin: str) -> list[Any]:
+    """The items of one plugin, loaded under :data:`PLUGIN_SECONDS`: first in a forked child that is killed
+    when late (an import or a catalog function that hangs, even in C code no signal interrupts, cannot stop
+    the build), then, once that finished, in this process (Rule objects keep their unevaluated, as-written
+    expressions, which pickling them back from the child would not). Raises CustomRuleError naming the plugin."""
+    from cheatsheet.parse import InputError
+    from cheatsheet.timelimit import TimeLimitError, run_limited
+
+    try:
+        problem = run_limited(_probe_plugin, ep, seconds=PLUGIN_SECONDS, what=origin)
+    except TimeLimitError:
+        raise CustomRuleError([Problem(origin, f"did not load within {PLUGIN_SECONDS:g} s (its import or its catalog "
+                                       "function hangs or is too slow); fix or uninstall it, or build with --no-plugins")]) from None
+    except InputError:  # the child died (out of memory, a crash, os._exit)
+        raise CustomRuleError([Problem(origin, "cannot be loaded: the process loading it stopped unexpectedly "
+                                       "(a crash, an exit, or out of memory)")]) from None
+    if problem:
+        raise CustomRuleError([Problem(origin, problem)])
+    try:
+        return _plugin_items(ep)
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - a broken plugin is reported, not a traceback
+        raise CustomRuleError([Problem(origin, _plugin_problem(exc))]) from None
+
+
 def _plugins(group: str = ENTRY_POINT_GROUP) -> tuple[list[tuple[Rule, str]], list[Problem]]:
     found: list[tuple[Rule, str]] = []
     problems: list[Problem] = []
@@ -731,16 +846,9 @@ def _plugins(group: str = ENTRY_POINT_GROUP) -> tuple[list[tuple[Rule, str]], li
         dist = getattr(ep, "dist", None)
         origin = f"plugin {ep.name!r} ({ep.value}{', from ' + dist.name if dist is not None else ''})"
         try:
-            obj = ep.load()
-            if not callable(obj):
-                problems.append(Problem(origin, f"names a {type(obj).__name__}, not a callable; expected a function returning "
-                                        "Rule objects or paths of TOML rule files"))
-                continue
-            result = obj()
-            single = isinstance(result, (Rule, str, bytes, os.PathLike)) or (isinstance(result, Traversable) and not hasattr(result, "__iter__"))
-            items = [result] if single else list(result)
-        except Exception as exc:  # noqa: BLE001 - a broken plugin is reported, not a traceback
-            problems.append(Problem(origin, f"cannot be loaded: {type(exc).__name__}: {exc}"))
+            items = _load_plugin(ep, origin)
+        except CustomRuleError as exc:
+            problems.extend(exc.problems)
             continue
         for item in items:
             if isinstance(item, Rule):
@@ -777,7 +885,7 @@ def _not_real(rule: Rule, tries: int = 40) -> str:
 
     from cheatsheet.expand import concrete, param_values
     from cheatsheet.notation import mpmath_namespace
-    from cheatsheet.verify.sampling import draw, rng_for
+    from cheatsheet.verify.sampling import draw, rng_for, value_digits
 
     if rule.shape != "scalar" or rule.is_general:
         return ""
@@ -788,7 +896,7 @@ def _not_real(rule: Rule, tries: int = 40) -> str:
     rng = rng_for(rule.id, "real function")
     for _ in range(tries):
         point = [draw(inp.domain, rng) for inp in rule.inputs]
-        with mpmath.workdps(30):
+        with mpmath.workdps(max([30] + [value_digits(v) for v in point])):  # a point near 10^300 carries its digits
             try:
                 value = mpmath.mpmathify(fn(*point))
                 ok = mpmath.isfinite(value) and (not isinstance(value, mpmath.mpc) or abs(value.imag) <= 1e-25 * (1 + abs(value.real)))

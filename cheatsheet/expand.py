@@ -17,6 +17,7 @@ import sympy as sp
 from sympy.codegen.cfunctions import exp2, expm1, log1p, log2, log10
 
 from cheatsheet.notation import elementary, n
+from cheatsheet.parse import exact_number
 from cheatsheet.rule import Definition, Input, Rule
 
 __all__ = [
@@ -77,12 +78,16 @@ def expand_where(expr: sp.Basic, where: Iterable[Definition], *, stable: bool = 
 
 
 def param_values(rule: Rule, values: Mapping[str, Any]) -> dict[sp.Symbol, sp.Expr]:
-    """Parameter symbol -> exact value, defaults filled in."""
+    """Parameter symbol -> exact value, defaults filled in.
+
+    Every value, given or default, is read by :func:`cheatsheet.parse.exact_number` (numbers, or text in
+    the safe grammar; 0.1 is 1/10), never by ``sympify``, which runs text and calls ``_sympy_`` on objects.
+    """
     out: dict[sp.Symbol, sp.Expr] = {}
     for p in rule.params:
         if p.symbol is not None:
             value = values.get(p.name, p.default)
-            out[p.symbol] = sp.Rational(str(value)) if isinstance(value, float) else sp.sympify(value)
+            out[p.symbol] = exact_number(value, f"{rule.id}: parameter {p.name}")
     return out
 
 

@@ -38,7 +38,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p, log2, log10
@@ -50,17 +50,22 @@ __all__ = [
     "CONSTANTS",
     "FUNCTIONS",
     "LIMITS",
+    "NUMBER_TYPES",
     "RESERVED",
     "InputError",
+    "InputTypeError",
     "LimitError",
     "Limits",
     "ParseError",
     "Parsed",
+    "exact_number",
     "parse",
     "parse_constant",
     "parse_domain",
     "parse_expression",
     "to_text",
+    "type_name",
+    "variable_name",
 ]
 
 
@@ -1078,6 +1083,182 @@ def parse_constant(text: str, *, limits: Limits = LIMITS) -> sp.Expr:
     if not isinstance(value, sp.Expr) or value.free_symbols or _magnitude(value) is None:
         raise ParseError("expected a real number", column=1, text=text, expected="a real number", found=repr(text))
     return value
+
+
+class InputTypeError(InputError, TypeError):
+    """A value of a type that is not accepted (a list where a number is expected, None, an object).
+
+    A ``TypeError`` for Python callers and an :class:`InputError` (exit status 2) for the command line.
+    """
+
+
+#: What :func:`exact_number` accepts, for its error messages.
+NUMBER_TYPES = "an int, float, Fraction, Decimal, numpy or sympy real number, or text such as '1/3' or 'pi/4'"
+
+_MAX_BITS = 4096  # numerator and denominator of an exact number (about 1233 digits): no enormous integers
+_FLOAT_MAX = sp.Integer(2) ** 1024  # the float range, as for the grammar's constants
+
+
+def _rational(p: int, q: int, where: str, shown: str) -> sp.Rational:
+    if p.bit_length() > _MAX_BITS or q.bit_length() > _MAX_BITS:
+        raise InputError(f"{where}: {shown} has more than {_MAX_BITS} bits in its numerator or denominator; "
+                         "expected a number of float range and a few hundred digits at most")
+    value = sp.Rational(p, q)
+    if abs(value) >= _FLOAT_MAX:
+        raise InputError(f"{where}: {shown} is too large; expected a number within the float range (about 1.8e308)")
+    return value
+
+
+def _finite_float(v: float, where: str) -> sp.Rational:
+    if not math.isfinite(v):
+        raise InputError(f"{where}: expected a finite number, got {v!r}")
+    return sp.Rational(float.__repr__(v))  # 0.1 is 1/10: the shortest decimal that reads back as this float
+
+
+def _module(kind: type) -> str:
+    """The module that defines ``kind`` ('' for a class made at run time, such as sympy's Function('f'))."""
+    module = type.__dict__["__module__"].__get__(kind, type)  # type's own getter: a metaclass cannot override it
+    return module if isinstance(module, str) else ""
+
+
+def _sympy_only(value: sp.Basic) -> bool:
+    """True when every node of ``value`` is one of sympy's own classes (none defined elsewhere, whose
+    methods could run anything) and there are at most as many as the grammar allows. Checked first:
+    even comparing or printing ``value`` would call the methods of its nodes."""
+    for count, node in enumerate(sp.preorder_traversal(value)):
+        if count > LIMITS.nodes or not _module(type(node)).startswith("sympy."):
+            return False
+    return True
+
+
+def exact_number(value: object, where: str) -> sp.Expr:
+    """An exact real number from a value that came from outside: an API argument, an option, a file.
+
+    Accepted: ``int``; ``float`` (its shortest decimal: 0.1 is 1/10); ``fractions.Fraction``;
+    ``decimal.Decimal``; numpy integer and floating scalars and 0-d arrays of them; mpmath ``mpf``; sympy
+    integers, rationals, floats and exact real constants such as ``pi/4`` or ``sqrt(2)``; and text read
+    by :func:`parse_constant` (our grammar, never ``sympify``). Anything else (bool, None, bytes, lists,
+    other objects) is an :class:`InputTypeError` (a ``TypeError``); nan and ±inf, complex values and numbers
+    beyond the float range are an :class:`InputError` (a ``ValueError``); text outside the grammar is a
+    :class:`ParseError`. ``where`` starts every message (``"softplus: parameter beta"``, ``"--param a"``).
+
+    No method of an object of another type is ever called: types are tested on ``type(value)``, and a
+    subclass of ``int`` or ``float`` is read through the base class, so an overridden ``__float__``,
+    ``__index__``, ``__repr__`` or ``_sympy_`` never runs.
+    """
+    import decimal
+    import fractions
+
+    import mpmath
+    import numpy as np
+
+    kind = type(value)
+    if issubclass(kind, (bool, np.bool_)):
+        raise InputTypeError(f"{where}: expected a number, got the bool {bool.__repr__(bool(value))}; give {NUMBER_TYPES}")
+    if kind is np.ndarray:  # a 0-d array of a numeric dtype holds one number
+        arr: Any = value
+        if arr.ndim != 0 or arr.dtype.kind not in "iuf":
+            raise InputTypeError(f"{where}: expected one number, got an array of shape {arr.shape} and dtype {arr.dtype}; "
+                                 f"give {NUMBER_TYPES}")
+        value, kind = arr[()], type(arr[()])
+    if issubclass(kind, int):
+        n = int.__int__(cast(int, value))
+        return _rational(n, 1, where, "the integer")
+    if issubclass(kind, float):
+        return _finite_float(float.__float__(value), where)  # type: ignore[arg-type]
+    if _module(kind) == "numpy" and issubclass(kind, (np.integer, np.floating)):
+        if issubclass(kind, np.integer):
+            return _rational(int(value), 1, where, "the integer")  # type: ignore[call-overload]
+        if not np.isfinite(value):  # type: ignore[call-overload]
+            raise InputError(f"{where}: expected a finite number, got {value!r}")
+        # float32 0.1 is 1/10 as for floats: numpy's shortest decimal that reads back as this value
+        exact = sp.Rational(np.format_float_positional(value, unique=True, trim="0"))  # type: ignore[arg-type]
+        return _rational(int(exact.p), int(exact.q), where, "the number")
+    if issubclass(kind, fractions.Fraction):
+        p, q = fractions.Fraction.numerator.fget(value), fractions.Fraction.denominator.fget(value)  # type: ignore[attr-defined]
+        if type(p) is not int or type(q) is not int:
+            raise InputTypeError(f"{where}: a Fraction whose parts are not integers; give {NUMBER_TYPES}")
+        return _rational(p, q, where, "the fraction")
+    if issubclass(kind, decimal.Decimal):
+        d: decimal.Decimal = value  # type: ignore[assignment]
+        if not decimal.Decimal.is_finite(d):
+            raise InputError(f"{where}: expected a finite number, got Decimal({decimal.Decimal.__str__(d)!r})")
+        if not -1300 <= decimal.Decimal.adjusted(d) <= 308 or len(decimal.Decimal.as_tuple(d).digits) > 1000:
+            raise InputError(f"{where}: the Decimal is out of range; expected a number within the float range "
+                             "with at most 1000 digits")
+        p, q = decimal.Decimal.as_integer_ratio(d)
+        return _rational(p, q, where, "the Decimal")
+    if kind is mpmath.mpf:
+        if not mpmath.isfinite(value):
+            raise InputError(f"{where}: expected a finite number, got {value}")
+        man, exp = value.man_exp  # type: ignore[attr-defined]
+        if man == 0:
+            return sp.Integer(0)
+        if exp > 1024 or exp < -_MAX_BITS:
+            raise InputError(f"{where}: the mpf is out of range; expected a number within the float range")
+        return _rational(man * 2**exp, 1, where, "the mpf") if exp >= 0 else _rational(man, 2**-exp, where, "the mpf")
+    if issubclass(kind, sp.Basic) and _module(kind).startswith("sympy."):
+        assert isinstance(value, sp.Basic)
+        if not _sympy_only(value):
+            raise InputTypeError(f"{where}: expected a number, got a sympy {kind.__name__} with parts defined outside sympy "
+                                 f"(or over {LIMITS.nodes} parts); give {NUMBER_TYPES}")
+        if value in (sp.oo, -sp.oo, sp.zoo, sp.nan):
+            raise InputError(f"{where}: expected a finite number, got {value}")
+        if isinstance(value, sp.Rational):
+            return _rational(int(value.p), int(value.q), where, "the number")
+        if isinstance(value, sp.Float):
+            if not value.is_finite:
+                raise InputError(f"{where}: expected a finite number, got {value}")
+            if abs(value) >= _FLOAT_MAX:
+                raise InputError(f"{where}: {_short(value)} is too large; expected a number within the float range (about 1.8e308)")
+            return value
+        if not isinstance(value, sp.Expr) or value.free_symbols:
+            raise InputTypeError(f"{where}: expected a number, got the sympy {kind.__name__} {_short(value)}; give {NUMBER_TYPES}")
+        # an exact constant such as pi/4 is printed and read back by the grammar, under its limits
+        # (sympy's own printer on sympy's own classes; a value the grammar cannot read is refused)
+        try:
+            text = sp.sstr(value)
+        except ValueError:  # an integer too long to print
+            raise InputError(f"{where}: the sympy number is too large; expected a number within the float range") from None
+        try:
+            return parse_constant(text)
+        except ParseError as exc:
+            raise InputError(f"{where}: {_short(text)} is not a real number the grammar can read ({exc.message}); "
+                             f"give {NUMBER_TYPES}") from None
+    if issubclass(kind, str):
+        try:
+            number = parse_constant(str.__str__(cast(str, value)))  # a plain copy of a subclass
+        except ParseError as exc:
+            exc.source = where
+            raise
+        if isinstance(number, sp.Rational):
+            return _rational(int(number.p), int(number.q), where, "the number")
+        return number
+    raise InputTypeError(f"{where}: expected a number, got {type_name(value)}; give {NUMBER_TYPES}")
+
+
+def type_name(value: object) -> str:
+    """'None' or 'a value of type list' for a message, from the type alone (no method of the value runs)."""
+    if value is None:
+        return "None"
+    kind = type(value)
+    module = _module(kind)
+    qualname = type.__dict__["__qualname__"].__get__(kind, type)  # type's own getter, as in _module
+    name = qualname if module in ("builtins", "") else f"{module}.{qualname}"
+    return f"a value of type {name}"
+
+
+def variable_name(text: str) -> str | None:
+    """The variable name the grammar reads for ``text`` (``'x'``, ``'alpha'``, and ``'α'`` as ``'alpha'``),
+    or None when ``text`` is not one name. Reserved names are returned as read; the caller refuses them."""
+    if not isinstance(text, str):
+        return None
+    t = text.strip()
+    if len(t) == 1 and not t.isascii():
+        return _greek(t)
+    if _NAME.fullmatch(t) and len(t) <= LIMITS.name:
+        return t
+    return None
 
 
 _NAMED_SETS: dict[str, sp.Set] = {

@@ -150,10 +150,16 @@ class Kink:
     note: str = ""
 
     def subdifferential(self, values: Mapping[sp.Basic, Any] | None = None) -> tuple[sp.Expr, sp.Expr]:
-        """The interval [lower, upper] spanned by the one-sided derivatives (ordered at ``values``)."""
+        """The interval [lower, upper] spanned by the one-sided derivatives (ordered at ``values``).
+
+        ``values`` maps parameter symbols to sympy numbers; any other value is read by
+        :func:`cheatsheet.parse.exact_number` (``subs`` would parse a str as code)."""
+        from cheatsheet.parse import exact_number
+
+        given = {k: v if isinstance(v, sp.Basic) else exact_number(v, f"value of {k}") for k, v in (values or {}).items()}
         lo, hi = sp.sympify(self.left), sp.sympify(self.right)
-        a = lo.subs(values or {})
-        b = hi.subs(values or {})
+        a = lo.subs(given)
+        b = hi.subs(given)
         if a.is_number and b.is_number and bool(a > b):
             lo, hi = hi, lo
         return lo, hi
@@ -315,7 +321,12 @@ class Rule:
 
     # ----------------------------------------------------------------- executable table
     def evaluate(self, *inputs: Any, exact: bool = False, dps: int = 50, **kwargs: Any) -> Any:
-        """The function's value: floats (or arrays) in float64 via stable forms, mpmath when ``exact``."""
+        """The function's value: floats (or arrays) in float64 via stable forms, mpmath when ``exact``.
+
+        Inputs are numbers or array-likes of numbers; parameters are numbers or text such as ``'1/3'``
+        (read by the safe grammar); ``dps`` (1 to 1000) is the digits of an exact result, which are
+        correct or a :class:`~cheatsheet.numeric.PrecisionError` is raised (see :mod:`cheatsheet.numeric`).
+        """
         from cheatsheet import numeric
 
         return numeric.evaluate(self, inputs, kwargs, exact=exact, dps=dps)
@@ -325,7 +336,8 @@ class Rule:
     ) -> Any:
         """The derivative w.r.t. ``wrt`` (default: the first input): a float, gradient or Jacobian.
 
-        At a kink the value is PyTorch's convention.
+        At a kink the value is PyTorch's convention. Inputs, parameters, ``exact`` and ``dps`` as for
+        :meth:`evaluate`.
         """
         from cheatsheet import numeric
 
@@ -378,10 +390,32 @@ def _free(expr: Any) -> set[sp.Basic]:
     return out
 
 
+def _data_fields(rule: Rule) -> list[tuple[str, Any]]:
+    """Every field of the rule that later code passes to ``sympify``, named for an error message."""
+    out: list[tuple[str, Any]] = [("function", rule.function), ("stable form", rule.stable)]
+    out += [(f"derivative w.r.t. {w!r}", e) for w, e in tuple(rule.derivative) + tuple(rule.stable_derivative)]
+    for d in rule.where:
+        out += [(f"definition of {d.symbol}", d.value), (f"stable definition of {d.symbol}", d.stable)]
+    for kk in rule.kinks:
+        out += [(f"kink {name}", getattr(kk, name)) for name in ("at", "left", "right", "torch", "jax")]
+    for ident in rule.identities:
+        out += [("identity", ident.lhs), ("identity", ident.rhs)]
+    for p in rule.params:
+        out += [(f"parameter {p.name!r} sample", v) for v in p.samples]
+    if rule.derivation is not None:
+        out += [("derivation step", st.expr) for st in rule.derivation.steps]
+    return out
+
+
 def _validate(rule: Rule) -> None:
     rid = rule.id
     if not isinstance(rid, str) or not _ID.match(rid):
         raise _fail(str(rid), f"id must be snake_case (lower-case letters, digits, '_'), got {rid!r}")
+    # Expressions must be sympy objects (or plain ints): text would reach sympify, which runs it as code.
+    for what, value in _data_fields(rule):
+        if value is not None and not isinstance(value, sp.Basic) and (type(value) is not int):
+            raise _fail(rid, f"{what} must be a sympy expression (or an int), got {type(value).__name__}; "
+                             "read text with cheatsheet.parse.parse, never sympify")
     if not rule.title.strip():
         raise _fail(rid, "title is empty; expected a short human title such as 'Sigmoid'")
     if rule.family not in FAMILIES:

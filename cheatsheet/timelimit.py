@@ -8,23 +8,46 @@ Where ``fork`` does not exist the work runs in-process, limited only by the veri
 
 from __future__ import annotations
 
+import decimal
+import math
 import multiprocessing
+import numbers
 import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from cheatsheet.parse import InputError
 
-__all__ = ["TimeLimitError", "run_limited"]
+__all__ = ["MAX_SECONDS", "TimeLimitError", "check_seconds", "run_limited"]
 
 T = TypeVar("T")
 
 #: Extra address space a child may allocate beyond what the parent already has.
 MEMORY_HEADROOM = 2 * 1024**3
+#: The longest time limit accepted (an hour): beyond it a limit is no limit, and the OS's poll() overflows.
+MAX_SECONDS = 3600.0
 
 
 class TimeLimitError(InputError):
     """Work on user input ran past its time limit (exit status 2: the input is too large)."""
+
+
+def check_seconds(seconds: object, name: str = "timeout") -> float:
+    """``seconds`` as a float when it is a finite number of seconds in (0, :data:`MAX_SECONDS`].
+
+    Raises ``TypeError`` for what is not a real number (a string, a boolean, None) and
+    :class:`~cheatsheet.parse.InputError` (a ``ValueError``) for nan, infinities, zero, negative or
+    larger values; both messages name ``name``.
+    """
+    if isinstance(seconds, bool) or not isinstance(seconds, (numbers.Real, decimal.Decimal)):
+        raise TypeError(f"{name} must be a number of seconds, got {type(seconds).__name__} {seconds!r}")
+    try:
+        value = float(seconds)
+    except (OverflowError, ValueError):
+        value = math.inf
+    if not (math.isfinite(value) and 0 < value <= MAX_SECONDS):
+        raise InputError(f"{name} {seconds!r}: expected a number of seconds more than 0 and at most {MAX_SECONDS:g}")
+    return value
 
 
 def _limit_memory() -> None:
@@ -63,8 +86,11 @@ def run_limited(fn: Callable[..., T], *args: Any, seconds: float | None, what: s
     """``fn(*args)`` in a forked child, killed after ``seconds``; its result or exception comes back.
 
     Raises :class:`TimeLimitError` when the child is late, and :class:`InputError` when it dies
-    (out of memory, a crash). ``seconds=None`` (or no ``fork``) runs ``fn`` in this process.
+    (out of memory, a crash). ``seconds=None`` (or no ``fork``) runs ``fn`` in this process; any other
+    value must pass :func:`check_seconds` (a finite number of seconds, at most an hour).
     """
+    if seconds is not None:
+        seconds = check_seconds(seconds)
     if seconds is None or not hasattr(os, "fork"):
         return fn(*args)
     ctx = multiprocessing.get_context("fork")

@@ -100,9 +100,10 @@ def full_build(tmp_path_factory: pytest.TempPathFactory) -> Sheet:
         calls: list[list[str]] = []
         printed: list[Any] = []
         writes: list[Any] = []
-        guard = pytest.MonkeyPatch()  # the shipped record must not be written (a path that must stay absent)
-        guard.setattr(record, "RECORD_PATH", out.parent / "shipped-record-must-not-be-written.json")
+        # the shipped record must not be written (the build reads it: it trusts the verdicts it vouches for)
+        guard = pytest.MonkeyPatch()
         guard.setattr(record, "write_record", lambda *a, **k: writes.append((a, k)))
+        shipped = record.RECORD_PATH.read_bytes()
         start = time.perf_counter()
         try:
             with cache_env(cache), capture_pages(calls, printed):
@@ -112,7 +113,7 @@ def full_build(tmp_path_factory: pytest.TempPathFactory) -> Sheet:
             raise
         finally:
             guard.undo()
-        if (out.parent / "shipped-record-must-not-be-written.json").exists():
+        if record.RECORD_PATH.read_bytes() != shipped:
             writes.append("RECORD_PATH")
         assert len(calls) == 1 and len(printed) == 1, "the PDF stage rendered more than once"
         _SHEET = Sheet(out, cache, report, tuple(calls[0]), printed[0], time.perf_counter() - start, tuple(writes))
@@ -151,10 +152,13 @@ def catalog_view(sheet: Sheet) -> CatalogView:
     global _VIEW
     if _VIEW is None:
         import cheatsheet
+        from cheatsheet.verify import record
         from cheatsheet.verify.runner import verify_many
 
         rules = cheatsheet.rules()
-        with cache_env(sheet.cache):
-            verdicts = verify_many(rules, jobs=max(1, os.cpu_count() or 1), use_cache=True)
+        with cache_env(sheet.cache):  # as the build has them: from the shipped record where it vouches for them
+            verdicts = record.with_conformance(
+                verify_many(rules, jobs=max(1, os.cpu_count() or 1), use_cache=True, record=record.RECORD_PATH),
+                record.RECORD_PATH)
         _VIEW = CatalogView(tuple(rules), tuple(verdicts), sheet.sections)
     return _VIEW

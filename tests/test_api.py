@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -153,3 +154,118 @@ def test_import_alone_does_not_load_sympy() -> None:
     code = "import sys, cheatsheet; print('sympy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False"
+
+
+# ------------------------------------------------------------------------ issue 15: exact digits, checked arguments
+def test_exact_value_survives_a_total_cancellation() -> None:
+    """σ(1 − σ) at x = 1e4 is 1.1e-4343 (σ(x) is 1 below 4343 digits): it returned 0.0."""
+    s = cheatsheet.get("sigmoid")
+    with mpmath.workdps(60):
+        want = mpmath.exp(-mpmath.mpf(10000)) / (1 + mpmath.exp(-mpmath.mpf(10000))) ** 2
+        for x in (1e4, -1e4):
+            got = s.derivative_at(x, exact=True, dps=20)
+            assert isinstance(got, mpmath.mpf) and got != 0
+            assert abs(got - want) <= mpmath.mpf(10) ** -19 * want
+
+
+def test_exact_values_where_the_printed_formula_cancels_past_any_precision() -> None:
+    """gelu_tanh at -1000 was an exact 0 and the BCE-with-logits loss at x = 1000 was +inf: the stable forms
+    (proved equal by the verifier) give the value when the printed one would need millions of digits."""
+    with mpmath.workdps(60):
+        x = mpmath.mpf(-1000)
+        u = mpmath.sqrt(2 / mpmath.pi) * (x + mpmath.mpf(8943) / 200000 * x**3)
+        want = x / (1 + mpmath.exp(-2 * u))
+        got = cheatsheet.get("gelu_tanh").evaluate(-1000.0, exact=True, dps=30)
+        assert got != 0 and abs(got - want) <= mpmath.mpf(10) ** -29 * abs(want)
+        y = mpmath.mpf(0.999999)
+        want = (1 - y) * 1000 + mpmath.log1p(mpmath.exp(-1000))  # -[y log σ(x) + (1 - y) log(1 - σ(x))]
+        got = cheatsheet.get("binary_cross_entropy_with_logits").evaluate(1000.0, 0.999999, exact=True, dps=30)
+        assert mpmath.isfinite(got) and abs(got - want) <= mpmath.mpf(10) ** -29 * want
+
+
+def test_exact_evaluation_that_cannot_reach_its_digits_says_so() -> None:
+    """At x = 1e6 the printed σ(1 − σ) needs 434 000 digits: the catalog's sigmoid has the stable form σ(x)σ(−x)
+    to fall back on; a rule without one is an error at once (it returned 0.0)."""
+    import sympy as sp
+
+    from cheatsheet.notation import sigmoid
+    from cheatsheet.numeric import PrecisionError
+    from cheatsheet.rule import Input, Rule
+
+    with mpmath.workdps(30):
+        want = mpmath.exp(-mpmath.mpf(10) ** 6)
+        got = cheatsheet.get("sigmoid").derivative_at(1e6, exact=True, dps=20)
+        assert abs(got - want) <= mpmath.mpf(10) ** -19 * want
+    x = sp.Symbol("x", real=True)
+    plain = Rule(id="plain_sigmoid", title="σ without a stable form", family="custom", inputs=(Input("x", x),),
+                 function=sigmoid(x), derivative={"x": sigmoid(x) * (1 - sigmoid(x))})
+    with pytest.raises(PrecisionError, match="plain_sigmoid: cannot give 20 correct digits here"):
+        plain.derivative_at(1e6, exact=True, dps=20)
+    assert plain.derivative_at(-1e6, exact=True, dps=20) != 0  # no cancellation on this side
+
+
+def test_dps_is_validated() -> None:
+    """dps=0 and dps=-5 returned wrong values, dps=10**6 ran for minutes."""
+    s = cheatsheet.get("sigmoid")
+    bad: Any
+    for bad in (0, -5, 10**6, 1001):
+        with pytest.raises(ValueError, match=r"sigmoid: dps=-?\d+ is out of range; expected 1 to 1000"):
+            s.derivative_at(1.0, exact=True, dps=bad)
+    for bad in (True, 20.0, "20", None):
+        with pytest.raises(TypeError, match="sigmoid: dps must be an int"):
+            s.evaluate(1.0, exact=True, dps=bad)
+    assert abs(s.evaluate(1.0, exact=True, dps=1) - mpmath.mpf("0.7")) < 0.05
+    assert s.evaluate(1.0, exact=True, dps=np.int64(1000)) == s.evaluate(1.0, exact=True, dps=1000)  # type: ignore[arg-type]
+
+
+def test_inputs_must_be_numbers() -> None:
+    """evaluate(None) returned nan; text and objects are refused naming the input."""
+    s = cheatsheet.get("sigmoid")
+    with pytest.raises(TypeError, match="sigmoid: input 'input': expected a number or an array of numbers"):
+        s.evaluate(None)
+    with pytest.raises(TypeError, match="sigmoid: input 'input'"):
+        s.derivative_at(np.array(["1.0"]))
+    with pytest.raises(TypeError, match="read only with exact=True"):
+        s.evaluate("0.5")
+    assert s.evaluate("1/2", exact=True, dps=30) == s.evaluate(0.5, exact=True, dps=30)
+
+
+def test_check_takes_the_command_lines_domain_form() -> None:
+    """check(domain="x=positive") raised AttributeError; a list of such strings works too."""
+    r = cheatsheet.check("log(x)", "1/x", domain="x=positive", prove=False)
+    assert r.holds and r.domains == {"x": "x > 0"} and r.inferred == ()
+    r = cheatsheet.check("log(x - c)", "1/(x - c)", domain=["x=(2, inf)"], c=2, prove=False)
+    assert r.holds and r.domains["x"] == "x > 2"
+    from cheatsheet.parse import InputError
+
+    with pytest.raises(InputError, match="expected NAME=SET"):
+        cheatsheet.check("log(x)", "1/x", domain="positive")
+    with pytest.raises(InputError, match="domain: expected a mapping"):
+        cheatsheet.check("log(x)", "1/x", domain=3)
+    with pytest.raises(InputError, match="params: expected a mapping"):
+        cheatsheet.check("a*x", "a", params=[("a", 2)])
+
+
+def test_wrt_accepts_greek_letters_as_the_grammar_reads_them() -> None:
+    """--wrt α was refused although the grammar reads α as alpha."""
+    r = cheatsheet.check("α^2 + β", "2*α", wrt="α", prove=False)
+    assert r.holds and r.wrt == "alpha"
+    assert cheatsheet.check("x*λ", "x", wrt="λ", domain={"λ": "positive"}, prove=False).holds
+    from cheatsheet.parse import InputError
+
+    with pytest.raises(InputError, match="--wrt σ: expected a variable name such as x"):
+        cheatsheet.check("x^2", "2*x", wrt="σ")
+    with pytest.raises(InputError, match="--wrt pi: expected a variable name such as x"):
+        cheatsheet.check("x^2", "2*x", wrt="pi")
+
+
+def test_softmax_jacobian_at_n_1600_is_the_outer_product() -> None:
+    """The Jacobian diag(p) − p pᵀ at n = 1600 (4.8 s before the evaluator built δ_ij at once; timed in
+    benchmarks/verify.py, not here); log_softmax's is I − 1 pᵀ."""
+    x = np.random.default_rng(15).normal(size=1600)
+    p = np.exp(x - x.max())
+    p /= p.sum()
+    jac = cheatsheet.get("softmax").derivative_at(x)
+    assert jac.shape == (1600, 1600)
+    np.testing.assert_allclose(jac, np.diag(p) - np.outer(p, p), rtol=1e-12, atol=1e-18)
+    np.testing.assert_allclose(cheatsheet.get("log_softmax").derivative_at(x), np.eye(1600) - p[None, :], rtol=1e-12, atol=1e-15)

@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,13 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 def files_in(folder: Path) -> set[str]:
     return {p.name for p in folder.glob("*") if p.is_file()} if folder.exists() else set()
+
+
+def cache_payload(path: Path) -> bytes:
+    """The payload of a cache entry (after its header line ``cheatsheet-cache/1 <digest>``)."""
+    header, _, payload = path.read_bytes().partition(b"\n")
+    assert header.startswith(b"cheatsheet-cache/1 "), header[:40]
+    return payload
 
 
 def cli(*args: str) -> Result:
@@ -112,7 +120,7 @@ def test_cli_prints_its_stages_and_rebuilds_identical_bytes(cached: Sheet, tmp_p
     result = cli("build", "--out", str(out), "--formats", "html,json,latex,md")
     assert result.exit_code == 0, result.output
     for stage in ("catalog", "verify", "latex", "math", "html", "exports", "write", "total"):
-        assert re.search(rf"^\s+{stage}\s+\d+\.\d\d s$", result.output, re.MULTILINE), (stage, result.output)
+        assert re.search(rf"^\s+{stage}\s+\d+\.\d\d s(  \(.+\))?$", result.output, re.MULTILINE), (stage, result.output)
     assert "pdf " not in result.output
     assert "wrote cheatsheet.html, rules.json, cheatsheet.tex, cheatsheet.md" in result.output
     assert files_in(out) == {"cheatsheet.html", "rules.json", "cheatsheet.tex", "cheatsheet.md"}
@@ -235,18 +243,20 @@ def test_a_card_that_does_not_fit_is_a_layout_error(cached: Sheet, tmp_path: Pat
 
 
 def test_a_failed_write_leaves_whole_files(cached: Sheet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Writes are atomic: when replacing one output fails, the build stops with an error naming it (exit 2),
-    every file is either its old or its new bytes, no temporary file is left, and the next build (not
-    'up to date': the manifest was not updated) finishes the job."""
+    """Writes are all or nothing: when replacing one output fails (after another was already replaced), the
+    build stops with an error naming it (exit 2), every file is its old bytes again, no temporary file is
+    left, and the next build (not 'up to date': the manifest was not updated) finishes the job."""
     patch_catalog(monkeypatch, "relu", notes=(*cheatsheet.get("relu").notes, "An extra note for this test."))
     out = cached.copy_to(tmp_path / "build")
     before = snapshot(out)
     real_replace = os.replace
+    replaced: list[str] = []
 
     def failing(src: str, dst: str) -> None:
         if Path(dst).name == "cheatsheet.md":
             raise OSError(28, "No space left on device")
         real_replace(src, dst)
+        replaced.append(Path(dst).name)
 
     opts = BuildOptions(out=out, formats=("json", "latex", "md"), quiet=True)
     monkeypatch.setattr(os, "replace", failing)
@@ -254,10 +264,10 @@ def test_a_failed_write_leaves_whole_files(cached: Sheet, tmp_path: Path, monkey
         build(opts)
     assert caught.value.exit_code == 2
     monkeypatch.setattr(os, "replace", real_replace)
+    assert "rules.json" in replaced, "the failure came after another output had been replaced"
     after = snapshot(out)
     assert set(after) == set(before), "no temporary file is left behind"
-    assert after["cheatsheet.md"] == before["cheatsheet.md"]
-    assert after["rules.json"] != before["rules.json"] and "An extra note for this test." in after["rules.json"].decode()
+    assert after == before, "the outputs already replaced were put back: all old, no mix of old and new"
     report = build(opts)
     assert not report.up_to_date and "cheatsheet.md" in report.written
     assert "An extra note for this test." in (out / "cheatsheet.md").read_text(encoding="utf-8")
@@ -304,8 +314,8 @@ def test_one_rule_edit_redoes_only_that_rule(cached: Sheet, cache_folders: dict[
                   **({"derivation": None} if getattr(rule, "derivation", None) is not None else {}))
     edited_tex = latex(stable)
     out = cached.copy_to(tmp_path / "build")
-    heights_file = cached.cache / "build" / "pdf" / "heights.json"
-    heights_before = set(json.loads(heights_file.read_text(encoding="utf-8")))
+    heights_folder = cached.cache / "build" / "pdf" / "heights"
+    heights_before = files_in(heights_folder)
     before = {k: files_in(v) for k, v in cache_folders.items()}
     calls: list[list[str]] = []
     printed: list[tuple[Any, ...]] = []
@@ -315,16 +325,16 @@ def test_one_rule_edit_redoes_only_that_rule(cached: Sheet, cache_folders: dict[
 
     assert len(new["verdicts"]) == 1
     (verdict_file,) = new["verdicts"]
-    assert json.loads((cache_folders["verdicts"] / verdict_file).read_text(encoding="utf-8"))["rule_id"] == "asin"
+    assert json.loads(cache_payload(cache_folders["verdicts"] / verdict_file))["rule_id"] == "asin"
     assert new["math"], "the edited derivative was not typeset"
     for formula in new["math"]:  # on its card, and wherever a worked example prints it
-        assert f"{edited_tex}</span>" in json.loads((cache_folders["math"] / formula).read_text(encoding="utf-8"))["svg"]
+        assert f"{edited_tex}</span>" in json.loads(cache_payload(cache_folders["math"] / formula))["svg"]
     assert edited_tex in (out / "cheatsheet.tex").read_text(encoding="utf-8")
     assert len(new["plots"]) == 1
     (sections,) = printed
     showing = [c for s in sections for c in s.cards if any(edited_tex in f.tex for f in c.formulas)]
     assert showing and showing[0].id == "asin"
-    measured = set(json.loads(heights_file.read_text(encoding="utf-8"))) - heights_before
+    measured = files_in(heights_folder) - heights_before
     assert len(measured) == len(showing), "only the cards that print the edited formula are measured again"
     (htmls,) = calls
     assert len(htmls) == len(cached.page_htmls)
@@ -409,5 +419,341 @@ def test_no_change_build_does_not_import_sympy(cached: Sheet, tmp_path: Path) ->
 
 def test_outputs_hash_like_the_manifest(cached: Sheet) -> None:
     """The manifest of the build folder records each output's digest (what --check and the fast path trust)."""
-    manifest = json.loads(_manifest_path(cached.out).read_text(encoding="utf-8"))
+    manifest = json.loads(cache_payload(_manifest_path(cached.out)))
     assert manifest["outputs"] == {n: hashlib.sha256(cached.path(n).read_bytes()).hexdigest() for n in OUTPUTS}
+
+
+# ------------------------------------------------------------------------------ damaged and tampered caches
+def _forge(path: Path, payload: bytes) -> None:
+    """Write ``payload`` as a well-formed entry (a valid digest) at ``path``: what another version of the code,
+    or an editor who knows the format, could leave; the reader must still check the value's type and fields."""
+    from cheatsheet import cache
+
+    cache.write_entry(path, payload)
+
+
+def _flip(path: Path) -> None:
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) * 2 // 3] ^= 0x01
+    path.write_bytes(bytes(raw))
+
+
+def _fifo_entry(path: Path) -> None:
+    path.unlink()
+    os.mkfifo(path)  # nobody writes to it: a reader that opens it blocks
+
+
+def _zero_entry(path: Path) -> None:
+    path.unlink()
+    path.symlink_to("/dev/zero")
+
+
+#: Ways a cache entry gets damaged, each applied to a different entry of each kind.
+DAMAGE: dict[str, Callable[[Path], object]] = {
+    "truncated": lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]),
+    "a flipped bit": _flip,
+    "empty": lambda p: p.write_bytes(b""),
+    "not UTF-8": lambda p: p.write_bytes(b"\xff\xfe\x80 garbage"),
+    "not UTF-8 with a valid digest": lambda p: _forge(p, b"\xff\xfe\x80"),
+    "[]": lambda p: p.write_bytes(b"[]"),
+    "[] with a valid digest": lambda p: _forge(p, b"[]"),
+    "null with a valid digest": lambda p: _forge(p, b"null"),
+    "the payload without its header": lambda p: p.write_bytes(cache_payload(p)),
+    "a FIFO": _fifo_entry,
+    "a link to /dev/zero": _zero_entry,
+}
+
+
+def _copy_cache(sheet: Sheet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the session's (warm) cache, used by this test only."""
+    cache = tmp_path / "cache"
+    shutil.copytree(sheet.cache, cache, symlinks=True)
+    monkeypatch.setenv("CHEATSHEET_CACHE_DIR", str(cache))
+    return cache
+
+
+def _entries_read(*args: str) -> set[Path]:
+    """The cache entries that `cheatsheet build ARGS` reads and finds valid (a clean build, to learn which
+    entries a build uses: the session cache also holds entries of edited catalogs that no build reads now)."""
+    from cheatsheet import cache
+
+    read: set[Path] = set()
+    real = cache.read_entry
+
+    def logging(path: Path) -> bytes | None:
+        payload = real(path)
+        if payload is not None:
+            read.add(path)
+        return payload
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(cache, "read_entry", logging)
+    try:
+        result = cli("build", *args)
+    finally:
+        mp.undo()
+    assert result.exit_code == 0, result.output
+    return read
+
+
+def _entries(folder: Path, used: set[Path]) -> list[Path]:
+    return sorted(p for p in used if p.parent == folder)
+
+
+def _damage_each_way(folder: Path, used: set[Path], skip: frozenset[Path] = frozenset()) -> list[Path]:
+    """Damage one entry of ``folder`` that a build uses in each way of DAMAGE (and copy one entry over
+    another); returns them."""
+    entries = [p for p in _entries(folder, used) if p not in skip]
+    assert len(entries) > len(DAMAGE) + 2, folder
+    for path, damage in zip(entries, DAMAGE.values()):
+        damage(path)
+    source, target = entries[len(DAMAGE)], entries[len(DAMAGE) + 1]
+    target.write_bytes(source.read_bytes())  # another key's valid entry under this key's name
+    return entries[: len(DAMAGE) + 2]
+
+
+def _edit_payload(path: Path, edit: Callable[[Any], Any]) -> None:
+    """Change an entry's JSON payload and keep its header: an edit by hand (the digest no longer matches)."""
+    header, _, payload = path.read_bytes().partition(b"\n")
+    path.write_bytes(header + b"\n" + json.dumps(edit(json.loads(payload)), ensure_ascii=False).encode("utf-8"))
+
+
+def test_damaged_or_edited_cache_entries_are_recomputed_html_json(cached: Sheet, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Typeset formulas (SVG and MathML), plots, rules.json entries and the folder's manifest, each damaged in
+    every way (truncated, a flipped bit, empty, not UTF-8, `[]`, a FIFO, a link to /dev/zero, another entry's
+    bytes, valid JSON of the wrong type) or edited (sigmoid's MathML made σ(x)(1 + σ(x)) with an
+    `<img onerror>`, its rules.json entry given a wrong derivative, marked proved): the build succeeds and its
+    outputs are byte-identical to a clean build's (with the cache as it was); nothing damaged is printed."""
+    from cheatsheet import cache as entries
+
+    cache = _copy_cache(cached, tmp_path, monkeypatch)
+    build_cache = cache / "build"
+    clean = tmp_path / "clean"
+    used = _entries_read("--out", str(clean), "--formats", "html,json")
+    math_edit = [p for p in _entries(build_cache / "math", used)
+                 if "\\sigma^{\\prime}(x) = \\sigma(x) (1 - \\sigma(x))" in json.loads(cache_payload(p))["svg"]]
+    export_edit = [p for p in _entries(build_cache / "export", used) if json.loads(cache_payload(p))["id"] == "sigmoid"]
+    assert math_edit and export_edit
+    evil = ('<math><mi>σ</mi><mo>(</mo><mi>x</mi><mo>)</mo><mo>(</mo><mn>1</mn><mo>+</mo><mi>σ</mi><mo>(</mo><mi>x</mi>'
+            '<mo>)</mo><mo>)</mo></math><img src=x onerror=alert(1)>')
+    for path in math_edit:
+        _edit_payload(path, lambda e: {**e, "mathml": evil})
+
+    def wrong_derivative(entry: dict[str, Any]) -> dict[str, Any]:
+        d = dict(entry["derivatives"][0], latex="\\sigma(x) (1 + \\sigma(x))", str="sigmoid(x)*(1 + sigmoid(x))")
+        return {**entry, "derivatives": [d], "verdict": {**entry.get("verdict", {}), "status": "proved"}}
+
+    for path in export_edit:
+        _edit_payload(path, wrong_derivative)
+    damaged = {kind: _damage_each_way(build_cache / kind, used, frozenset(math_edit + export_edit))
+               for kind in ("math", "plots", "export")}
+    # valid entries of the wrong shape: an SVG/MathML pair that is not text, an entry of another rule
+    _forge(damaged["math"][-1], json.dumps({"svg": 3, "mathml": None}).encode())
+    _forge(damaged["export"][-1], json.dumps({"id": "not_this_rule"}).encode())
+    _forge(damaged["plots"][-1], b"<p>not a picture</p>")
+    out = cached.copy_to(tmp_path / "out")
+    for name in ("cheatsheet.html", "rules.json"):  # something to write
+        (out / name).write_bytes(b"old")
+    _forge(_manifest_path(out), b"[]")  # this folder's manifest: valid JSON of the wrong type
+
+    result = cli("build", "--out", str(out), "--formats", "html,json")
+    assert result.exit_code == 0, result.output
+    for name in ("cheatsheet.html", "rules.json"):
+        assert (out / name).read_bytes() == (clean / name).read_bytes(), name
+    html = (out / "cheatsheet.html").read_text(encoding="utf-8")
+    assert "onerror" not in html and "(1 + \\sigma(x))" not in (out / "rules.json").read_text(encoding="utf-8")
+    for kind, paths in damaged.items():  # each damaged entry was recomputed and written back whole
+        assert all(entries.read_entry(p) is not None for p in paths + math_edit + export_edit), kind
+    again = cli("build", "--out", str(out), "--formats", "html,json")
+    assert again.exit_code == 0 and "up to date" in again.output, again.output
+
+
+def test_damaged_cache_entries_are_recomputed_pdf(cached: Sheet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Drawn pages (a truncated page PDF made pypdf fail the build), the footers and measured card heights,
+    damaged in every way: the A4 PDF is rebuilt byte-identical to the clean build's."""
+    from cheatsheet import cache as entries
+
+    cache = _copy_cache(cached, tmp_path, monkeypatch)
+    pdf_cache = cache / "build" / "pdf"
+    clean = tmp_path / "clean"
+    used = _entries_read("--out", str(clean), "--formats", "pdf", "--paper", "a4")
+    pages = _entries(pdf_cache / "pages", used)
+    truncated = pages[0]
+    raw = truncated.read_bytes()
+    _forge(truncated, cache_payload(truncated)[: len(raw) // 2])  # a truncated PDF, even with a valid digest
+    _forge(pages[1], cache_payload(pages[1]).replace(b"%%EOF", b"%%EOX"))
+    _forge(pages[2], b"%PDF-1.7\nnot a pdf\n%%EOF\n")  # looks like a PDF at both ends, but is none
+    _flip(pages[3])
+    (footers,) = _entries(pdf_cache / "footers", used)
+    DAMAGE["truncated"](footers)
+    heights = _entries(pdf_cache / "heights", used)
+    for path, damage in zip(heights, DAMAGE.values()):
+        damage(path)
+    k = len(DAMAGE)
+    for path, value in zip(heights[k:], (["tall", ""], [-5.0, ""], [float("nan"), ""], [1.0], {"h": 1}, [True, ""])):
+        _forge(path, json.dumps(value).encode())
+    out = tmp_path / "out"
+    result = cli("build", "--out", str(out), "--formats", "pdf", "--paper", "a4")
+    assert result.exit_code == 0, result.output
+    assert (out / "cheatsheet.pdf").read_bytes() == (clean / "cheatsheet.pdf").read_bytes()
+    assert all(entries.read_entry(p) is not None for p in [*pages[:4], footers, *heights[: k + 6]])
+
+
+def test_damaged_verdict_cache_entries_are_verified_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A verdict entry that is damaged, edited (a failed rule made 'proved'), or another rule's is no verdict:
+    the rule is verified again and gets the same verdict as a clean run."""
+    from cheatsheet.verify.hashing import VERIFIER_VERSION, rule_hash
+    from cheatsheet.verify.runner import verify_many
+
+    monkeypatch.setenv("CHEATSHEET_CACHE_DIR", str(tmp_path))
+    rules = [cheatsheet.get(i) for i in ("relu", "tanh", "exp", "sigmoid", "softsign")]
+    clean = verify_many(rules)
+    from cheatsheet import cache
+
+    folder = tmp_path / "verdicts" / VERIFIER_VERSION
+    paths = [cache.entry_path(folder, rule_hash(r), ".json") for r in rules]
+    _flip(paths[0])
+    _edit_payload(paths[1], lambda v: {**v, "status": "proved", "method": "edited"})
+    _forge(paths[2], cache_payload(paths[3]))  # sigmoid's verdict under exp's name, with a valid digest
+    _forge(paths[3], b'{"rule_id": "sigmoid"}')
+    DAMAGE["a link to /dev/zero"](paths[4])
+    seen: list[tuple[str, bool]] = []
+    again = verify_many(rules, progress=lambda v, from_cache: seen.append((v.rule_id, from_cache)))
+    assert sorted(seen) == sorted((r.id, False) for r in rules), "every damaged entry was a miss"
+    assert [v.to_dict(timing=False) for v in again] == [v.to_dict(timing=False) for v in clean]
+
+
+def test_cache_entry_format_binds_key_and_content(tmp_path: Path) -> None:
+    """An entry reads back only under its own folder kind and key, and only with its own bytes."""
+    from cheatsheet import cache
+
+    math, plots = tmp_path / "build" / "math", tmp_path / "build" / "plots"
+    cache.write_json(math, "key", {"svg": "<svg/>", "mathml": "<math/>"})
+    assert cache.read_json(math, "key") == {"svg": "<svg/>", "mathml": "<math/>"}
+    assert cache.read_json(math, "other") is None and cache.read_json(plots, "key") is None
+    path = cache.entry_path(math, "key", ".json")
+    shutil.copy(path, cache.entry_path(math, "other", ".json"))
+    assert cache.read_json(math, "other") is None, "an entry copied under another key is a miss"
+    path.write_bytes(path.read_bytes().replace(b"<math/>", b"<math>x</math>"))
+    assert cache.read_json(math, "key") is None, "an edit is a miss"
+    cache.write(math, "big", b"x" * 10)
+    assert cache.read(math, "big") == b"x" * 10
+
+
+# ------------------------------------------------------------------------------ all old or all new; stale temporary files
+_KILLED_BUILD = """
+import os, signal, sys
+from pathlib import Path
+from cheatsheet.build import BuildOptions, build
+out, when = Path(sys.argv[1]), sys.argv[2]
+calls = []
+
+def killing(real, ours):
+    def wrapped(*args):
+        if ours(args):
+            calls.append(args)
+            if len(calls) == 2:
+                os.kill(os.getpid(), signal.SIGKILL)
+        return real(*args)
+    return wrapped
+
+if when == "writing":  # killed while the second output is written aside (before its fsync)
+    os.fsync = killing(os.fsync, lambda a: True)
+else:  # killed between two renames into the output folder
+    os.replace = killing(os.replace, lambda a: Path(a[1]).parent == out)
+build(BuildOptions(out=out, formats=("json", "latex", "md"), quiet=True, plugins=False, jobs=1))
+"""
+
+
+@pytest.mark.parametrize("when", ["writing", "renaming"])
+def test_a_killed_build_leaves_whole_files_and_the_next_build_cleans_up(cached: Sheet, tmp_path: Path, when: str) -> None:
+    """SIGKILL during the write phase. While the outputs are written aside: every output is still the old one.
+    During the renames (microseconds; the documented window): each output is whole, old or new. Either way the
+    killed build's temporary files are left, and the next build removes them (a user's files and a live
+    process's temporary file stay) and writes every output, byte-identical to an uninterrupted build."""
+    names = ("rules.json", "cheatsheet.tex", "cheatsheet.md")
+    out = tmp_path / "out"
+    out.mkdir()
+    old = {n: cached.path(n).read_bytes() + b"\n(an older build)\n" for n in names}
+    for n, data in old.items():
+        (out / n).write_bytes(data)
+    keep = {".cheatsheet.md.bak": b"a user's file", "notes.tmp": b"mine", ".rules.json.x.tmp.orig": b"mine too",
+            ".rules.json.cheatsheet-1-0123abcd.tmp": b"a running process's (pid 1)"}
+    for n, data in keep.items():
+        (out / n).write_bytes(data)
+    run = subprocess.run([sys.executable, "-c", _KILLED_BUILD, str(out), when], capture_output=True, text=True,
+                         timeout=600, check=False, env={**os.environ, "CHEATSHEET_CACHE_DIR": str(cached.cache)})
+    assert run.returncode == -9, (run.returncode, run.stderr)
+    left = files_in(out) - set(names) - set(keep)
+    assert left and all(re.fullmatch(r"\.(rules\.json|cheatsheet\.tex|cheatsheet\.md)\.cheatsheet-\d+-[0-9a-f]+\.tmp", n)
+                        for n in left), left
+    now = {n: (out / n).read_bytes() for n in names}
+
+    report = build(BuildOptions(out=out, formats=("json", "latex", "md"), quiet=True, plugins=False, jobs=1))
+    assert not report.up_to_date
+    assert files_in(out) == set(names) | set(keep), "the killed build's temporary files are gone, nothing else"
+    assert all((out / n).read_bytes() == data for n, data in keep.items())
+    clean = tmp_path / "clean"  # an uninterrupted build of the same sources
+    build(BuildOptions(out=clean, formats=("json", "latex", "md"), quiet=True, plugins=False, jobs=1))
+    new = {n: (clean / n).read_bytes() for n in names}
+    assert {n: (out / n).read_bytes() for n in names} == new
+    if when == "writing":
+        assert now == old, "killed before the renames: every output is the old one"
+    else:  # killed after the first rename: that output new, the others old, each whole
+        assert now == {"rules.json": new["rules.json"], "cheatsheet.tex": old["cheatsheet.tex"],
+                       "cheatsheet.md": old["cheatsheet.md"]}
+
+
+def test_stale_temporary_files_only_ours(tmp_path: Path) -> None:
+    """remove_stale_temps removes our pattern's files whose process is gone, or that are older than an hour;
+    never a live process's recent file, a file for another name, a folder, or anything else."""
+    from cheatsheet.fsutil import STALE_SECONDS, remove_stale_temps
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    files = {
+        f".rules.json.cheatsheet-{gone}-0123abcd.tmp": True,  # its process is gone
+        ".rules.json.cheatsheet-1-0123abcd.tmp": False,  # pid 1 runs
+        ".cheatsheet.md.cheatsheet-1-89abcdef.tmp": True,  # pid 1 runs, but the file is two hours old
+        f".cheatsheet.tex.cheatsheet-{os.getpid()}-0123abcd.tmp": False,  # this process's own
+        ".cheatsheet.html.a1B2c3D4.tmp": True,  # the older mkstemp name, two hours old
+        ".cheatsheet.pdf.a1B2c3D4.tmp": False,  # the older mkstemp name, recent
+        f".notes.txt.cheatsheet-{gone}-0123abcd.tmp": False,  # not for an output
+        f".rules.json.cheatsheet-{gone}-0123abcd.tmp.keep": False,
+        "rules.json.tmp": False,
+        f"rules.json.cheatsheet-{gone}-0123abcd.tmp": False,  # no leading dot: not our name
+    }
+    old = time.time() - 2 * STALE_SECONDS
+    for name in files:
+        (tmp_path / name).write_bytes(b"x")
+        if name.startswith((".cheatsheet.md.", ".cheatsheet.html.")):
+            os.utime(tmp_path / name, (old, old))
+    (tmp_path / f".cheatsheet.md.cheatsheet-{gone}-00000000.tmp").mkdir()
+    names = ["rules.json", "cheatsheet.md", "cheatsheet.tex", "cheatsheet.html", "cheatsheet.pdf"]
+    removed = remove_stale_temps(tmp_path, names)
+    assert removed == sorted(n for n, stale in files.items() if stale)
+    assert {p.name for p in tmp_path.iterdir()} == {n for n, stale in files.items() if not stale} | {
+        f".cheatsheet.md.cheatsheet-{gone}-00000000.tmp"}
+    assert remove_stale_temps(tmp_path / "missing", names) == []
+
+
+def test_rule_file_limit_matches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build reads --rules files for its fingerprint with the loader's size limit (kept apart: no sympy)."""
+    from cheatsheet import build as build_module
+    from cheatsheet.custom import MAX_FILE_BYTES
+
+    assert build_module.RULE_FILE_BYTES == MAX_FILE_BYTES
+
+
+def test_unreadable_rules_file_makes_no_fingerprint(tmp_path: Path) -> None:
+    """The no-change check never raises nor reads a device: an unusable --rules file means 'not up to date',
+    and the loader then reports it."""
+    from cheatsheet.build import _input_fingerprint
+
+    (tmp_path / "dir.toml").mkdir()
+    for path in (tmp_path / "missing.toml", Path("/dev/zero"), tmp_path / "dir.toml", Path("/proc/self/mem")):
+        assert _input_fingerprint(BuildOptions(rule_files=(path,), plugins=False)) is None, path
+    good = tmp_path / "ok.toml"
+    good.write_text('[[rule]]\nid = "a"\nfunction = "x^2"\nderivative = "2*x"\n', encoding="utf-8")
+    assert isinstance(_input_fingerprint(BuildOptions(rule_files=(good,), plugins=False)), str)

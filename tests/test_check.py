@@ -274,3 +274,142 @@ def test_engine_skips_undefined_points_only_when_asked() -> None:
     assert v.status == "proved" and v.extra["skipped_points"] > 0
     assert all(float(p["x"]) > 0 for p in v.extra["points_used"]) and len(v.extra["points_used"]) == v.points
     assert verify_rule(Rule("sq", "square", "custom", (Input("x", x),), x**2, 2 * x)).extra == {}
+
+
+# ----------------------------------------------------------------------------------- false verdicts (issue 15)
+@pytest.mark.parametrize(
+    ("f", "wrong", "right", "lo", "hi"),
+    [
+        ("max(0, x - 1e-12)", "indicator(x > 0)", "indicator(x > 1e-12)", "0", "1e-12"),
+        ("max(0, x - 1e-40)", "indicator(x > 0)", "indicator(x > 1e-40)", "0", "1e-40"),
+        ("max(1, x - 1e-70)", "indicator(x > 1)", "indicator(x > 1 + 1e-70)", "1", "1.0000000000000000000000000000000000000000000000000000000000000000000001"),
+        ("max(1, x) + max(1 + 1e-70, x)", "2*indicator(x > 1)", "indicator(x > 1) + indicator(x > 1 + 1e-70)", "1",
+         "1.0000000000000000000000000000000000000000000000000000000000000000000001"),
+    ],
+)
+def test_a_region_narrower_than_any_tolerance_is_sampled(f: str, wrong: str, right: str, lo: str, hi: str) -> None:
+    """Breakpoints closer than 1e-12 used to be merged, so the region between them was never sampled and a claim
+    wrong only there was 'proved'. Every region is sampled now, at the precision it needs."""
+    r = check(f, wrong)
+    assert not r.holds and r.counterexample is not None, r.report()
+    at = mpmath.mpf(r.counterexample.point["x"])
+    with mpmath.workdps(120):
+        assert mpmath.mpf(lo) < mpmath.mpf(r.counterexample.point["x"]) < mpmath.mpf(hi), at
+    ok = check(f, right)
+    assert ok.holds and ok.status == "proved", ok.report()
+
+
+@pytest.mark.parametrize(
+    "claim",
+    ["2*x + exp(-(x-50)^2)", "2*x + (x/40)^1000", "2*x*(1 + 1e-31)", "2*x + 1e-80*x", "2*x + 1e-200*exp(-(x+70)^2)"],
+)
+def test_a_residue_that_is_not_zero_is_found(claim: str) -> None:
+    """simplify left a non-zero residue and the random points missed it (its support is tiny, or it is below the
+    gate's 1e-30): the verifier looks for it (the residue's centres and scales, exact arithmetic) and finds it."""
+    r = check("x^2", claim)
+    assert not r.holds and r.status == "false", r.report()
+    cx = r.counterexample
+    assert cx is not None and cx.expected != cx.got
+    point = sp.Rational(cx.point["x"])
+    exact_gap = sp.N((2 * x - parse(claim, {"x": x})).subs(x, point), 30)
+    assert exact_gap != 0, cx  # the counterexample's point really is one where the claim is false
+
+
+def test_a_constant_factor_below_the_tolerance_is_false_without_a_proof() -> None:
+    """The gate itself tells a difference that stays at twice the precision from rounding (no proof needed)."""
+    r = check("x^2", "2*x*(1 + 1e-31)", prove=False)
+    assert not r.holds, r.report()
+    r = check("log(x)", "2/x", domain={"x": "(1e300, inf)"}, prove=False)  # 1e-300 vs 2e-300: small, not equal
+    assert not r.holds, r.report()
+
+
+@pytest.mark.parametrize(
+    ("f", "claim", "domain"),
+    [
+        ("exp(x)", "exp(x)", "(1e300, inf)"),
+        ("x", "1", "(1e300, inf)"),
+        ("x", "1", "(-inf, -1e300)"),
+        ("x^2", "2*x", "(-inf, -1e300)"),
+        ("exp(x)", "exp(x)", "(0, 1e-300)"),
+        ("log(x)", "1/x", "(0, 1e-300)"),
+        ("x^2", "2*x", "(1e300, 1e300 + 1)"),
+        ("log(x - 1e300)", "1/(x - 1e300)", "(1e300, 1e300 + 1)"),
+        ("sin(x)", "cos(x)", "(1e300, inf)"),
+    ],
+)
+def test_huge_and_tiny_domains_give_true_for_true_claims(f: str, claim: str, domain: str) -> None:
+    """Points near 10^300 used to be rounded onto the domain's edge and the numerical derivative's step lost in
+    them (FALSE for exp' = exp); points are computed at the precision they need now, and lie inside the domain."""
+    r = check(f, claim, domain={"x": domain})
+    assert r.holds, r.report()
+    lo, hi = parse_domain_bounds(domain)
+    with mpmath.workdps(400):
+        assert all(lo < mpmath.mpf(p["x"]) < hi for p in r.points_used), r.points_used[:3]
+
+
+def parse_domain_bounds(text: str) -> tuple[mpmath.mpf, mpmath.mpf]:
+    """The open interval '(a, b)' as 400-digit numbers (for the test's own check of the points)."""
+    a, b = text.strip("()").split(",")
+    with mpmath.workdps(400):
+        def value(s: str) -> mpmath.mpf:
+            s = s.strip()
+            if s in ("inf", "-inf"):
+                return mpmath.mpf(s)
+            return sum((mpmath.mpf(term) for term in s.split("+")), mpmath.mpf(0))
+        return value(a), value(b)
+
+
+@pytest.mark.parametrize(
+    ("f", "claim", "domain"),
+    [
+        ("exp(x)", "exp(x) + 1e-40", "(1e300, inf)"),
+        ("x", "2", "(1e300, inf)"),
+        ("log(x)", "2/x", "(1e300, inf)"),
+        ("x^2", "2*x + 1", "(1e300, 1e300 + 1)"),
+        ("log(x)", "2/x", "(0, 1e-300)"),
+    ],
+)
+def test_huge_and_tiny_domains_give_false_for_false_claims(f: str, claim: str, domain: str) -> None:
+    r = check(f, claim, domain={"x": domain})
+    assert not r.holds and r.counterexample is not None, r.report()
+
+
+@pytest.mark.parametrize(
+    ("f", "claim", "at", "expected", "got"),
+    [
+        ("x^2", "where(x > 1, 2*x, where(x < 1, 2*x, 7))", "1", "2.0", "7.0"),  # differentiable at 1: the claim must be 2
+        ("x*|x|", "where(x > 0, 2*x, where(x < 0, -2*x, 1))", "0", "0.0", "1.0"),
+        ("max(x, 2*x - 1)", "where(x > 1, 2, where(x < 1, 1, 3))", "1", "a value in the subdifferential [1, 2]", "3"),
+        ("|x|", "where(x > 0, 1, where(x < 0, -1, 2))", "0", "a value in the subdifferential [-1, 1]", "2"),
+    ],
+)
+def test_a_claim_wrong_at_a_single_point_is_false(f: str, claim: str, at: str, expected: str, got: str) -> None:
+    """The claim is checked exactly on every breakpoint of F and of the claim: where F is differentiable it must
+    give the derivative, at a kink a value of the subdifferential."""
+    r = check(f, claim)
+    assert not r.holds and r.counterexample is not None, r.report()
+    cx = r.counterexample
+    assert cx.point == {"x": at} and (cx.expected, cx.got) == (expected, got), cx
+
+
+def test_points_where_f_has_no_derivative_are_reported() -> None:
+    """A jump, an infinite slope and a kink: TRUE, and the report and the JSON say where F has no derivative."""
+    r = check("sign(x)", "0")
+    assert r.holds and "except at x = 0, where sign jumps" in r.report(), r.report()
+    (nd,) = r.to_dict()["not_differentiable"]
+    assert (nd["point"], nd["what"], nd["cause"]) == ({"x": "0"}, "jump", "sign")
+    assert r.verdict.extra["not_differentiable"][0]["what"] == "jump"
+    r = check("step(x - 1)", "0")
+    assert r.holds and "except at x = 1, where step jumps" in r.report(), r.report()
+    r = check("sign(x) + where(x > 2, 1, 0)", "0")
+    assert r.holds and "except at x = 0, where sign jumps" in r.report() and "except at x = 2, where F jumps" in r.report()
+    r = check("sqrt(|x|)", "sign(x)/(2*sqrt(|x|))")
+    assert r.holds and "except at x = 0, where F is not differentiable (its slope is infinite)" in r.report(), r.report()
+    r = check("|x|", "sign(x)")
+    assert r.holds and "at x = 0, where F has a kink" in r.report() and "subdifferential [-1, 1]" in r.report()
+    (nd,) = r.to_dict()["not_differentiable"]
+    assert (nd["what"], nd["subdifferential"], nd["value"]) == ("kink", ["-1", "1"], "0")
+    r = check("x*|x|", "2*|x|")  # differentiable at its breakpoint: nothing to report but that it was checked there
+    assert r.holds and r.to_dict()["not_differentiable"] == [] and "exactly at the breakpoint x = 0" in r.report()
+    r = check("x^2", "2*x")
+    assert "not_differentiable" not in r.verdict.extra

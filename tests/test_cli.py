@@ -409,3 +409,117 @@ def test_verify_record_not_writable(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     blocker.write_text("x")
     monkeypatch.setattr(record, "RECORD_PATH", blocker / "verdicts.json")
     assert_error(run("verify", "relu", "--jobs", "1"), 2, "cannot write the verification record", "pass --no-record")
+
+
+# ------------------------------------------------------------------------------ check --timeout
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "1e308", "1e10", "3601", "-1", "0", "-0.0", "1e-400"])
+def test_check_timeout_out_of_range_is_a_usage_error(value: str) -> None:
+    """--timeout nan|inf|1e308|1e10 ended in a traceback from the time limit: now click's one-line error, exit 2."""
+    result = run("check", "x^2", "2*x", "--timeout", value)
+    assert_error(result, 2, "Invalid value for '--timeout'", "is not a number of seconds more than 0 and at most 3600")
+
+
+def test_check_timeout_within_range_runs() -> None:
+    """The largest accepted limit (3600 s) and a small one run the check as usual."""
+    for value in ("3600", "0.5e1"):
+        result = run("check", "x^2", "2*x", "--timeout", value)
+        assert result.exit_code == 0 and result.output.startswith("TRUE"), result.output
+
+
+def test_check_help_states_the_timeout_range() -> None:
+    result = run("check", "--help")
+    assert "more than 0 and at most 3600" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 1e308, 1e10, 0, -1, 3600.5])
+def test_python_check_validates_the_timeout(value: float) -> None:
+    """cheatsheet.check(timeout=...) refuses the same values with a clear InputError (a ValueError)."""
+    from cheatsheet.parse import InputError
+
+    with pytest.raises(InputError, match=r"^timeout .*: expected a number of seconds more than 0 and at most 3600$"):
+        cheatsheet.check("x^2", "2*x", timeout=value)
+
+
+@pytest.mark.parametrize("value", ["30", True, [30]])
+def test_python_check_timeout_must_be_a_number(value: Any) -> None:
+    with pytest.raises(TypeError, match="timeout must be a number of seconds"):
+        cheatsheet.check("x^2", "2*x", timeout=value)
+
+
+def test_python_check_without_a_timeout_still_runs() -> None:
+    """timeout=None (documented: no limit, in this process) is not a bad value."""
+    assert cheatsheet.check("x^2", "2*x", timeout=None).holds
+
+
+# ------------------------------------------------------------------------------ build --rules FILE that cannot be read
+def _limited_memory() -> None:  # a regression that reads /dev/zero dies here instead of filling the machine
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (3 * 1024**3, resource.RLIM_INFINITY))
+
+
+@pytest.mark.parametrize("case", ["missing", "/dev/zero", "/proc/self/mem", "FIFO", "unreadable", "not UTF-8",
+                                  "too large", "function = 3", "NUL in a note"])
+def test_build_rules_file_problems_are_one_error_line(case: str, tmp_path: Path) -> None:
+    """`cheatsheet build --rules FILE` with a file that cannot be used: one `Error:` line naming the file and
+    what is wrong, exit status 2, no traceback, nothing written (run as a process: a regression must not hang
+    or fill the memory of the test run)."""
+    import os
+
+    files = {
+        "missing": tmp_path / "missing.toml",
+        "/dev/zero": Path("/dev/zero"),
+        "/proc/self/mem": Path("/proc/self/mem"),
+        "FIFO": tmp_path / "pipe.toml",
+        "unreadable": tmp_path / "locked.toml",
+        "not UTF-8": tmp_path / "latin1.toml",
+        "too large": tmp_path / "huge.toml",
+        "function = 3": tmp_path / "number.toml",
+        "NUL in a note": tmp_path / "nul.toml",
+    }
+    expected = {
+        "missing": "no such file",
+        "/dev/zero": "is a character device, not a regular file; expected a TOML rule file",
+        "/proc/self/mem": "cannot be read: Input/output error",
+        "FIFO": "is a named pipe (FIFO), not a regular file",
+        "unreadable": "cannot be read: permission denied",
+        "not UTF-8": ":3:13: not valid UTF-8 (byte 0xe9)",
+        "too large": "is larger than 1000000 bytes",
+        "function = 3": ":3:12: rule 'a', function: expected an expression in quotes, got an integer (3)",
+        "NUL in a note": ":5:9: rule 'a', notes: control character U+0000",
+    }
+    path = files[case]
+    if case == "FIFO":
+        os.mkfifo(path)
+    elif case == "unreadable":
+        path.write_text('[[rule]]\nid = "a"\nfunction = "x^2"\nderivative = "2*x"\n', encoding="utf-8")
+        path.chmod(0)
+    elif case == "not UTF-8":
+        path.write_bytes(b'[[rule]]\nid = "a"\ntitle = "caf\xe9"\n')
+    elif case == "too large":
+        with path.open("wb") as fh:
+            fh.truncate(10**9)
+    elif case == "function = 3":
+        path.write_text('[[rule]]\nid = "a"\nfunction = 3\nderivative = "0"\n', encoding="utf-8")
+    elif case == "NUL in a note":
+        path.write_text('[[rule]]\nid = "a"\nfunction = "x^2"\nderivative = "2*x"\nnotes = ["a\\u0000b"]\n', encoding="utf-8")
+    if case == "unreadable" and os.geteuid() == 0:  # root reads any file: deny the open as the kernel would
+        probe = ("import errno, os, sys\nreal = os.open\n"
+                 "def denied(f, *a, **k):\n"
+                 "    if os.fspath(f) == sys.argv[1]: raise PermissionError(errno.EACCES, 'Permission denied', f)\n"
+                 "    return real(f, *a, **k)\n"
+                 "os.open = denied\nfrom cheatsheet.cli import main\n"
+                 "main(['build', '--out', sys.argv[2], '--formats', 'json', '--no-plugins', '--rules', sys.argv[1]])\n")
+        args = [sys.executable, "-c", probe, str(path), str(tmp_path / "out")]
+    else:
+        args = [sys.executable, "-m", "cheatsheet", "build", "--out", str(tmp_path / "out"), "--formats", "json",
+                "--no-plugins", "--rules", str(path)]
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False, preexec_fn=_limited_memory,
+                          env={**os.environ, "CHEATSHEET_CACHE_DIR": str(tmp_path / "cache")})
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("Error: ")]
+    assert errors == [line for line in proc.stderr.splitlines() if line.strip()], proc.stderr  # only that line
+    (error,) = errors
+    assert error.startswith(f"Error: {path}") and expected[case] in error, error
+    assert not (tmp_path / "out").exists()

@@ -188,3 +188,92 @@ def test_fresh_verdicts_replace_the_record() -> None:
     assert t["rules"]["relu"]["verdict"]["points"] == 7 and t["rules"]["relu"]["verdict"]["status"] == "proved"
     assert t["rules"]["exp"]["verdict"]["status"] == exp.verdict.status
     assert export_json([relu, exp], [fresh]) == export_json([relu, exp], [fresh])
+
+
+# ------------------------------------------------------------------------------ user text in the LaTeX and Markdown exports
+HOSTILE_TEXT = [
+    "[x](javascript:alert(1))",
+    "![](file:///etc/passwd)",
+    "![alt](javascript:alert(1) \"title\")",
+    "<javascript:alert(1)>",
+    "<https://example.com/x>",
+    "<img src=x onerror=alert(1)>",
+    "[a]: javascript:alert(1)",
+    "see [a] and [x][a]",
+    "[x](<javascript:alert(1)>)",
+    "\\[x](javascript:alert(1))",  # a backslash to cancel the escape of the bracket
+    "\\\\[x](javascript:alert(1))",
+    "&#91;x&#93;(javascript:alert(1))",  # brackets written as entities
+    "&lt;script&gt; &amp; &#x3C;",
+    "`[x](javascript:alert(1))`",
+    "line one\n[a]: javascript:alert(1)\n[a]",
+    "title\r\n# a heading\n\n- a list",
+    "[x]\t(javascript:alert(1))",
+    "nul\x00 bell\x07 esc\x1b[31m del\x7f c1\x85 end",
+]
+
+
+def _unescaped(md: str) -> tuple[str, str]:
+    """(the text a CommonMark renderer shows for ``md``, the syntax characters left unescaped in it): backslash
+    escapes of ASCII punctuation undone, then the HTML entities."""
+    import html
+    import string
+
+    shown, live = [], []
+    k = 0
+    while k < len(md):
+        ch = md[k]
+        if ch == "\\" and k + 1 < len(md) and md[k + 1] in string.punctuation:
+            shown.append(md[k + 1])
+            k += 2
+            continue
+        if ch in "[]<>`\\\n\r":
+            live.append(ch)
+        shown.append(ch)
+        k += 1
+    return html.unescape("".join(shown)), "".join(live)
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXT)
+def test_markdown_text_is_text(text: str) -> None:
+    """Links, images, link definitions, autolinks, HTML and code spans in a rule file's text come out of the
+    Markdown export as the characters typed: no bracket, angle bracket, backtick, backslash or line break is
+    left unescaped, and a renderer shows exactly the text (line breaks as spaces, control characters gone)."""
+    import re
+
+    from cheatsheet.render.exports import markdown_text
+
+    md = markdown_text(text)
+    shown, live = _unescaped(md)
+    assert live == "", (md, live)
+    assert "](" not in md.replace("\\]", "") and "<" not in md
+    expected = re.sub(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]", "", re.sub(r"[\r\n\t\v\f\x85\u2028\u2029]+", " ", text))
+    assert shown == expected
+
+
+def test_hostile_rule_file_in_the_markdown_and_latex_exports(tmp_path: Any) -> None:
+    """A rule file's title and notes with link and image syntax print as text in cheatsheet.md; a note with a
+    NUL (from a plugin's Rule object, which no rule file can give) breaks neither export."""
+    import dataclasses
+
+    from cheatsheet.build import _meta
+    from cheatsheet.custom import load_rule_file
+    from cheatsheet.render import view
+    from cheatsheet.render.exports import latex_document, markdown_document
+
+    path = tmp_path / "hostile.toml"
+    path.write_text('[[rule]]\nid = "hostile"\ntitle = "Evil [x](javascript:alert(1))"\nfunction = "x^2"\n'
+                    'derivative = "2*x"\nnotes = ["see ![](file:///etc/passwd) and <javascript:alert(1)>", '
+                    '"[a]: javascript:alert(2)", "[a]"]\n', encoding="utf-8")
+    (rule,) = load_rule_file(path)
+    rule = dataclasses.replace(rule, notes=(*rule.notes, "a NUL\x00 here"))
+    verdict = Verdict(rule.id, "proved")
+    sections = view.sections(view.cards([rule], [verdict]))
+    meta = _meta([rule], [verdict])
+    md = markdown_document(sections, meta)
+    assert "### Evil \\[x\\](javascript:alert(1)) (`hostile`) — proved" in md
+    assert "- see !\\[\\](file:///etc/passwd) and &lt;javascript:alert(1)&gt;" in md
+    assert "- \\[a\\]: javascript:alert(2)\n" in md and "- \\[a\\]\n" in md
+    assert "\x00" not in md and "- a NUL here" in md
+    tex = latex_document(sections, meta)
+    assert "\x00" not in tex and "a NUL? here" in tex

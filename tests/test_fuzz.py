@@ -135,3 +135,53 @@ def test_printed_derivative_round_trips(f: str) -> None:
     d = sp.diff(parse(f), x)
     assert parse(str(d)) == d
     assert parse(to_text(d)) == d
+
+
+# ------------------------------------------------------------------------------- where a verdict used to be false
+BASES = st.sampled_from(["0", "1", "-2", "1/3", "7"])
+
+
+@settings(max_examples=8, deadline=None)
+@given(BASES, st.integers(min_value=12, max_value=90))
+def test_a_narrow_region_is_never_skipped(base: str, k: int) -> None:
+    """Breakpoints 10^-k apart (k from 12 to 90): a claim wrong only between them is FALSE, the right one TRUE."""
+    f = f"max({base}, x - 1e-{k})"
+    wrong = _check(f, f"indicator(x > {base})")
+    assert not wrong.holds and wrong.counterexample is not None, wrong.report()
+    right = _check(f, f"indicator(x > {base} + 1e-{k})")
+    assert right.holds, right.report()
+
+
+PAIRS = [("x^2", "2*x"), ("exp(x)", "exp(x)"), ("x^3", "3*x^2"), ("sin(x)", "cos(x)"), ("x*exp(x)", "(x + 1)*exp(x)")]
+POSITIVE_PAIRS = [("log(x)", "1/x"), ("sqrt(x)", "1/(2*sqrt(x))"), ("x*log(x)", "log(x) + 1")]
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(min_value=20, max_value=300), st.sampled_from(["above", "below", "beside", "tiny"]), st.data())
+def test_huge_and_tiny_domains_give_right_verdicts(e: int, where: str, data: st.DataObject) -> None:
+    """Domains beyond 10^20 .. 10^300, a unit interval at 10^e, or (0, 10^-e): TRUE for the derivative, FALSE
+    for twice it (never a FALSE for a true claim because the precision ran out)."""
+    domain = {"above": f"(1e{e}, inf)", "below": f"(-inf, -1e{e})", "beside": f"(1e{e}, 1e{e} + 1)", "tiny": f"(0, 1e-{e})"}[where]
+    pairs = PAIRS + (POSITIVE_PAIRS if where != "below" else [])
+    f, d = data.draw(st.sampled_from(pairs))
+    try:
+        ok = check(f, d, domain={"x": domain}, timeout=20)
+        bad = check(f, f"2*({d})", domain={"x": domain}, timeout=20)
+    except TimeLimitError:
+        reject()
+        raise AssertionError("unreachable") from None
+    assert ok.holds, ok.report()
+    assert not bad.holds, bad.report()
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.sampled_from(PAIRS), st.integers(min_value=-90, max_value=90), st.sampled_from(["1", "1e-20", "1e-45"]),
+       st.sampled_from(["exp(-({s})*(x - ({c}))^2)", "exp(-({s})*(x - ({c}))^4)", "((x - ({c}))/50)^400"]),
+       st.sampled_from(["1", "10", "1/10"]))
+def test_a_residue_with_a_tiny_support_is_found(pair: tuple[str, str], c: int, size: str, bump: str, s: str) -> None:
+    """The derivative plus a bump that is below 10^-100 at every random point (centred anywhere in [-90, 90]),
+    or a high power that is negligible until far away: FALSE, at a point where the bump shows."""
+    f, d = pair
+    term = bump.format(c=c, s=s)
+    r = _check(f, f"{d} + {size}*{term}")
+    assert not r.holds and r.counterexample is not None, r.report()

@@ -151,3 +151,80 @@ def test_verifier_crash_becomes_a_failed_verdict(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(runner, "verify_rule", boom)
     (v,) = verify_many([cheatsheet.get("relu")], use_cache=False)
     assert v.status == "failed" and "synthetic" in v.reason
+
+
+# ----------------------------------------------------------------------------------- false verdicts (issue 15)
+def test_breakpoints_are_exact_sorted_and_merged_only_when_equal() -> None:
+    """Breakpoints 1e-40 apart stay two; the same point found twice (from max and from a condition, or written as
+    log(4)/2 and log(2)) is one; the order is exact even where 30 digits cannot tell."""
+    from cheatsheet.verify.sampling import breakpoints, distinct_sorted
+
+    tiny = sp.Rational(1, 10**40)
+    assert breakpoints([sp.Max(0, x - tiny), sp.Piecewise((1, x > 0), (0, True))], x, {}) == [0, tiny]
+    assert breakpoints([sp.Max(0, x), sp.Piecewise((1, x > 0), (0, True)), sp.Abs(x)], x, {}) == [0]
+    assert distinct_sorted([1 + sp.Rational(1, 10**70), sp.log(4) / 2, 1, sp.log(2)]) == [sp.log(4) / 2, 1, 1 + sp.Rational(1, 10**70)]
+
+
+def test_every_region_is_sampled_and_no_point_jumps_over_a_neighbour() -> None:
+    """Region points inside (0, 1e-40) and (1, 1 + 1e-70), exact to the digits they need; the points beside a
+    breakpoint stay on their side of the next one (the 1e-3 and 1e-8 offsets shrink near it)."""
+    import random
+
+    from cheatsheet.verify.sampling import exact_value, near, region_points
+
+    for lo, hi in ((sp.S.Zero, sp.Rational(1, 10**40)), (sp.S.One, 1 + sp.Rational(1, 10**70))):
+        inside = [p for p in region_points([lo, hi], sp.S.Reals, random.Random(1)) if lo < exact_value(p.value) < hi]
+        assert len(inside) == 2, (lo, hi)
+        for p in near([lo, hi], sp.S.Reals):
+            v = exact_value(p.value)
+            assert v != lo and v != hi
+            assert (v < lo or v > hi) or lo < v < hi
+        beside = sorted(exact_value(p.value) for p in near([lo, hi], sp.S.Reals))
+        assert sum(1 for v in beside if lo < v < hi) == 4  # two beside each end, inside: none crossed to the other
+
+
+def _scalar(f: sp.Basic, d: sp.Basic, domain: sp.Set = sp.S.Reals, kinks: tuple[Kink, ...] = ()) -> Rule:
+    y = sp.Symbol("x", positive=True) if domain.is_subset(sp.Interval.open(0, sp.oo)) else x
+    f, d = sp.sympify(f).subs(x, y), sp.sympify(d).subs(x, y)
+    return Rule("scalar_variant", "variant", "custom", (Input("input", y, domain),), f, d, kinks=kinks)
+
+
+def test_a_catalog_style_rule_wrong_at_an_undeclared_breakpoint_fails() -> None:
+    """The breakpoint check is the verifier's, so catalog and TOML rules get it: x² has derivative 2 at 1."""
+    claim = sp.Piecewise((2 * x, x > 1), (2 * x, x < 1), (7, True))
+    v = engine.verify_rule(_scalar(x**2, claim))
+    assert v.status == "failed" and v.counterexample is not None and v.counterexample.point == {"input": "1"}
+    assert engine.verify_rule(_scalar(x**2, sp.Piecewise((2 * x, x > 1), (2 * x, x < 1), (2, True)))).status == "proved"
+    # at a declared kink the kink's own check decides (PyTorch's 0 for relu at 0): no second verdict there
+    relu = _relu(sp.Piecewise((1, x > 0), (0, True)), Kink(0, 0, 1, torch=0))
+    assert engine.verify_rule(relu).status == "proved" and "not_differentiable" not in engine.verify_rule(relu).extra
+
+
+def test_the_verifier_refutes_a_residue_for_every_rule() -> None:
+    """Catalog and TOML rules, not only `check`: a residue below the gate's tolerance or with a tiny support fails."""
+    for wrong in (sp.exp(x) + sp.Rational(1, 10**40), sp.exp(x) + sp.exp(-(x - 50) ** 2), sp.exp(x) * (1 + sp.Rational(1, 10**31))):
+        v = engine.verify_rule(_scalar(sp.exp(x), wrong))
+        assert v.status == "failed", (wrong, v.summary())
+
+
+def test_checked_means_the_residue_was_sought_and_not_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When no proof goes through, the reason says where the residue was looked for."""
+    monkeypatch.setattr(engine, "prove_zero", lambda e, s: (None, "simplify left a non-zero residue"))
+    v = engine.verify_rule(_scalar(sp.exp(-(x - 3) ** 2), (6 - 2 * x) * sp.exp(-(x**2) + 6 * x - 9)))
+    assert v.status == "checked", v.summary()
+    assert "the residue was sought at the proof's sample point and at" in v.reason and "not found" in v.reason
+    assert "(input = 3; " in v.reason, v.reason  # the centre of exp(−(x−3)²) first
+
+
+@pytest.mark.parametrize(
+    ("f", "d", "domain"),
+    [
+        (sp.exp(x), sp.exp(x), sp.Interval.open(10**300, sp.oo)),
+        (x, sp.S.One, sp.Interval.open(-sp.oo, -(10**300))),
+        (x**2, 2 * x, sp.Interval.open(10**300, 10**300 + 1)),
+        (sp.log(x), 1 / x, sp.Interval.open(0, sp.Rational(1, 10**300))),
+    ],
+)
+def test_huge_and_tiny_domains_verify(f: sp.Basic, d: sp.Basic, domain: sp.Set) -> None:
+    assert engine.verify_rule(_scalar(f, d, domain)).status == "proved"
+    assert engine.verify_rule(_scalar(f, 2 * d, domain)).status == "failed"

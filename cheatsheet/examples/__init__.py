@@ -14,7 +14,19 @@ Everything is computed at build time from the catalog; formulas are LaTeX printe
 :func:`cheatsheet.render.math.svg` and :func:`~cheatsheet.render.math.mathml`), numbers are strings already
 rounded for display, figures are SVG strings (deterministic, no ids, labels in the bundled "Heros").
 
-This module holds the small helpers they share (number formatting, SVG text); the examples load lazily.
+This module holds the small helpers they share (number formatting, SVG text, exact numbers); the examples
+load lazily.
+
+**Nothing printed depends on the machine.** float64 results of numpy's matrix products (OpenBLAS picks its
+kernels by CPU and thread count) and of its transcendental functions (SIMD loops chosen per CPU: AVX-512 and
+AVX2 differ in the last bit; arm64 differs again) are not the same bytes on every machine, and a printed
+rounding error such as a finite-difference residual is nothing but such last bits. So every number the
+examples and panels print is computed with mpmath at :data:`DPS` digits from exactly defined inputs (the
+decimals the examples are written with), through the rules' exact evaluation (``exact=True``); it becomes a
+float only to be rounded for print. mpmath is pure Python integer arithmetic, the same on every platform. The
+figures' geometry then uses Python floats with + − × ÷ and ``math.sqrt`` only, which IEEE 754 rounds
+correctly (the same bits everywhere); angles and logarithms come from mpmath too. ``tests/test_reproducible.py``
+perturbs numpy's float64 results by a few ulps and shows the printed bytes unchanged.
 """
 
 from __future__ import annotations
@@ -44,6 +56,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "DPS",
     "FONT",
     "Agreement",
     "BackpropRow",
@@ -61,7 +74,9 @@ __all__ = [
     "Value",
     "backprop",
     "conventions",
+    "decimal",
     "descent",
+    "floats",
     "kink_rows",
     "mistakes",
     "number",
@@ -92,6 +107,25 @@ def __getattr__(name: str) -> Any:
 
 
 # ----------------------------------------------------------------------------------- numbers
+#: Working precision (decimal digits) of everything the examples and panels compute for print.
+DPS = 30
+
+
+def decimal(v: float | str) -> Any:
+    """The decimal a value is written as (``0.2`` is 1/5, not the float64 nearest to it) as an mpmath number at
+    the current working precision: exactly defined inputs for the exact computations."""
+    import mpmath
+
+    if isinstance(v, (str, int)):
+        return mpmath.mpf(v)
+    return mpmath.mpf(repr(float(v)))  # the shortest decimal that reads back as v: what the source says
+
+
+def floats(values: Any) -> np.ndarray:
+    """An array of mpmath numbers as float64 (each correctly rounded: the same bits on every machine)."""
+    return np.array([float(v) for v in np.asarray(values, dtype=object).ravel()], dtype=float).reshape(np.shape(values))
+
+
 def number(v: float, digits: int = 4) -> str:
     """``v`` rounded to ``digits`` significant digits for display: a real minus sign, no exponent for
     1e-4 <= |v| < 1e6 (whole numbers keep all their digits: 123457), an exponent as ×10⁻⁶ (Unicode

@@ -11,6 +11,10 @@ Gradient descent x_{k+1} = x_k − η∇f(x_k) multiplies the error along the i-
 1 − ηλ_i, so it converges exactly when 0 < η < 2/λ_max. One run takes η below that bound, one above it;
 Newton's step x_1 = x_0 − A⁻¹∇f(x_0) lands on the minimum x* = A⁻¹b from any start.
 
+Every number is computed in mpmath at :data:`~cheatsheet.examples.DPS` digits from the decimals the problem is
+written with (the rules evaluated with ``exact=True``; eigenvalues by :func:`mpmath.eigsy`), never from numpy's
+float64 (whose last bits depend on the CPU), then rounded for print.
+
 The contour plot draws the level sets f(x) − f(x*) = c as exact SVG ellipses from A's eigen-decomposition
 (semi-axes √(2c/λ_i) along the eigenvectors), the converging iterates solid with filled dots, the diverging
 ones dashed with open circles (cut at the frame), Newton's step dotted, and the minimum as a cross.
@@ -25,10 +29,11 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
+import mpmath
 import numpy as np
 import sympy as sp
 
-from cheatsheet.examples import FONT, Value, fmt, number, polyline, svg_label, svg_open
+from cheatsheet.examples import DPS, FONT, Value, decimal, floats, fmt, number, polyline, svg_label, svg_open
 from cheatsheet.latex import latex
 from cheatsheet.render.view import Formula
 from cheatsheet.rule import Input, Rule
@@ -56,7 +61,7 @@ class Run:
     """Gradient descent with one step size.
 
     ``eta``: the step size as printed; ``rate``: max_i |1 − ηλ_i|, the factor by which the error's
-    largest component is multiplied per step; ``iterates``: x_0, x_1, ... (float64, as computed);
+    largest component is multiplied per step; ``iterates``: x_0, x_1, ... (the exact values as float64);
     ``shown``: the first iterates rounded for display; ``distance``: ‖x_K − x*‖ after the last step;
     ``style``: 'solid' or 'dashed' (as drawn); ``text``: one line for the sheet.
     """
@@ -133,11 +138,13 @@ def local_rule() -> Rule:
 
 
 def _statuses(rules: list[Rule]) -> list[str]:
-    """The verifier's verdicts on ``rules`` (cached by content hash: in a build, the catalog's are already
-    there); raises when one is not verified, so that no number from an unverified rule is printed."""
+    """The verifier's verdicts on ``rules`` (the catalog's from the shipped record when it vouches for them, else
+    cached by content hash or verified now); raises when one is not verified, so that no number from an
+    unverified rule is printed."""
+    from cheatsheet.verify import record
     from cheatsheet.verify.runner import verify_many
 
-    verdicts = verify_many(rules, jobs=1, use_cache=True)
+    verdicts = verify_many(rules, jobs=1, use_cache=True, record=record.RECORD_PATH)
     for v in verdicts:
         if not v.ok:
             raise RuntimeError(f"rule {v.rule_id!r} of the descent example does not verify: {v.summary()}")
@@ -196,30 +203,38 @@ def _catalog_rules() -> tuple[tuple[Rule, str, str], tuple[Rule, str, str]] | No
     return quad, lin
 
 
-def _gradient() -> tuple[Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray], tuple[tuple[str, str, str], ...],
-                         tuple[tuple[Rule, str, str], ...]]:
-    """∇f as a float64 function of (x, A, b) through verified rules, the rules it uses (id, 'catalog' or
-    'local', verdict status), and the catalog rules (rule, name of x, name of the constant), if used."""
+#: ∇f as a function of (x, A, b): object arrays of mpmath numbers (x and b vectors, A a 2-D array).
+Gradient = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+def _column(v: np.ndarray) -> np.ndarray:
+    return np.asarray(v, dtype=object).reshape(-1, 1)
+
+
+def _gradient() -> tuple[Gradient, tuple[tuple[str, str, str], ...], tuple[tuple[Rule, str, str], ...]]:
+    """∇f as a function of (x, A, b) through verified rules, evaluated exactly (mpmath at :data:`DPS` digits,
+    ``exact=True``: no BLAS, the same digits on every machine), the rules it uses (id, 'catalog' or 'local',
+    verdict status), and the catalog rules (rule, name of x, name of the constant), if used."""
     local = local_rule()
     found = _catalog_rules()
     if found is None:
         (status,) = _statuses([local])
 
         def grad(x: np.ndarray, A: np.ndarray, b: np.ndarray) -> np.ndarray:
-            g = local.derivative_at(x=x.reshape(-1, 1), A=A, b=b.reshape(-1, 1), wrt="x")
-            return np.asarray(g, dtype=float).reshape(-1)
+            g = local.derivative_at(x=_column(x), A=A, b=_column(b), wrt="x", exact=True, dps=DPS)
+            return np.asarray(g, dtype=object).reshape(-1)
 
         return grad, ((local.id, "local", status),), ()
     (quad, qx, qa), (lin, lx, la) = found
     q_status, l_status, status = _statuses([quad, lin, local])
 
     def grad_catalog(x: np.ndarray, A: np.ndarray, b: np.ndarray) -> np.ndarray:
-        col = x.reshape(-1, 1)
-        q_in: dict[str, Any] = {qx: col, qa: A}
-        l_in: dict[str, Any] = {lx: col, la: b.reshape(-1, 1)}
-        gq = np.asarray(quad.derivative_at(wrt=qx, **q_in), dtype=float).reshape(-1)
-        gl = np.asarray(lin.derivative_at(wrt=lx, **l_in), dtype=float).reshape(-1)
-        return np.asarray(0.5 * gq - gl)  # f = ½ q − l
+        q_in: dict[str, Any] = {qx: _column(x), qa: A}
+        l_in: dict[str, Any] = {lx: _column(x), la: _column(b)}
+        gq = np.asarray(quad.derivative_at(wrt=qx, exact=True, dps=DPS, **q_in), dtype=object).reshape(-1)
+        gl = np.asarray(lin.derivative_at(wrt=lx, exact=True, dps=DPS, **l_in), dtype=object).reshape(-1)
+        with mpmath.workdps(DPS):
+            return np.array([u / 2 - v for u, v in zip(gq, gl)], dtype=object)  # f = ½ q − l
 
     rules = ((quad.id, "catalog", q_status), (lin.id, "catalog", l_status), (local.id, "local", status))
     return grad_catalog, rules, found
@@ -245,7 +260,7 @@ def _rule_formulas(catalog: tuple[tuple[Rule, str, str], ...]) -> tuple[Formula,
     return tuple(out)
 
 
-def _formulas(lam_max: float) -> tuple[Formula, ...]:
+def _formulas() -> tuple[Formula, ...]:
     rule = local_rule()
     x, A, b = _symbols()
     from cheatsheet.catalog._common import n
@@ -270,62 +285,101 @@ def _formulas(lam_max: float) -> tuple[Formula, ...]:
 
 
 # ------------------------------------------------------------------------------------ the example
-def _run(grad: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, eta: float, steps: int, lams: np.ndarray,
-         xstar: np.ndarray, limit: float, lam_max: float) -> Run:
-    xs = [x0]
-    for _ in range(steps):
-        xs.append(xs[-1] - eta * grad(xs[-1]))
-    rate = float(np.max(np.abs(1 - eta * lams)))
-    converges = rate < 1
+def _norm(v: Any) -> Any:
+    return mpmath.sqrt(mpmath.fsum(c * c for c in v))
+
+
+def _run(grad: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, eta_value: float, steps: int, lams: tuple[Any, Any],
+         xstar: np.ndarray, limit: Any) -> Run:
+    """Gradient descent with step ``eta_value`` (the decimal it is written as), in mpmath at :data:`DPS` digits."""
+    with mpmath.workdps(DPS):
+        eta = decimal(eta_value)
+        xs = [x0]
+        for _ in range(steps):
+            g = grad(xs[-1])
+            xs.append(np.array([xi - eta * gi for xi, gi in zip(xs[-1], g)], dtype=object))
+        factors = [abs(1 - eta * lam) for lam in lams]
+        rate = max(factors)
+        converges = rate < 1
+        distance = _norm([a - b for a, b in zip(xs[-1], xstar)])
+        # which eigendirection keeps the largest factor |1 − ηλ|: at η = 2/(λmin + λmax) both do (a tie that
+        # float64's last bits, or these digits' last ones, would break either way)
+        if abs(factors[0] - factors[-1]) <= mpmath.mpf(10) ** (8 - DPS) * rate:
+            which = "both eigendirections"
+        else:
+            which = "the slowest direction" if factors[0] > factors[-1] else "the steepest direction"
     eta_sym, lam = sp.Symbol("eta", positive=True), sp.Symbol(r"\lambda_{\max}", positive=True)
     rel = sp.StrictLessThan(eta_sym, 2 / lam) if converges else sp.StrictGreaterThan(eta_sym, 2 / lam)
-    distance = float(np.linalg.norm(xs[-1] - xstar))
     text = (
-        f"η = {number(eta)} {'<' if converges else '>'} 2/λₘₐₓ ≈ {number(limit, 3)}: "
-        f"{'converges' if converges else 'diverges'} (error × {number(rate, 3)} per step along the "
-        f"{'slowest' if converges and abs(1 - eta * lams[0]) >= abs(1 - eta * lams[-1]) else 'steepest'} direction); "
-        f"after {steps} steps ‖x − x*‖ = {number(distance, 3)}"
+        f"η = {number(eta_value)} {'<' if converges else '>'} 2/λₘₐₓ ≈ {number(float(limit), 3)}: "
+        f"{'converges' if converges else 'diverges'} (error × {number(float(rate), 3)} per step along "
+        f"{which}); "
+        f"after {steps} steps ‖x − x*‖ = {number(float(distance), 3)}"
     )
     return Run(
-        eta=number(eta), eta_value=eta, converges=converges, rate=number(rate, 3),
+        eta=number(eta_value), eta_value=eta_value, converges=bool(converges), rate=number(float(rate), 3),
         iterates=tuple((float(p[0]), float(p[1])) for p in xs),
-        shown=tuple(Value.of(p, 3) for p in xs[:6]),
-        distance=number(distance, 3), style="solid" if converges else "dashed",
+        shown=tuple(Value.of(floats(p), 3) for p in xs[:6]),
+        distance=number(float(distance), 3), style="solid" if converges else "dashed",
         condition=Formula(f"descent-eta-{'conv' if converges else 'div'}", latex(rel), "example"), text=text,
     )
 
 
+def _eigen(H: np.ndarray) -> tuple[tuple[Any, Any], tuple[tuple[Any, Any], tuple[Any, Any]]]:
+    """Eigenvalues of the symmetric 2×2 ``H`` ascending, and unit eigenvectors (columns; each with its first
+    nonzero entry positive, so that the drawing does not depend on a solver's sign convention), by mpmath."""
+    E, Q = mpmath.eigsy(mpmath.matrix(H.tolist()))
+    order = sorted(range(2), key=lambda k: E[k])
+    vecs = []
+    for k in order:
+        v = [Q[0, k], Q[1, k]]
+        if v[0] < 0 or (v[0] == 0 and v[1] < 0):
+            v = [-c for c in v]
+        vecs.append(v)
+    return (E[order[0]], E[order[1]]), ((vecs[0][0], vecs[1][0]), (vecs[0][1], vecs[1][1]))
+
+
 def descent(problem: Problem = DEFAULT) -> DescentExample:
-    """The worked example: the rules' gradient and Hessian, two runs, Newton's step and the contour plot."""
-    A = np.array(problem.A, dtype=float)
-    b = np.array(problem.b, dtype=float)
-    x0 = np.array(problem.x0, dtype=float)
-    if not np.allclose(A, A.T) or np.any(np.linalg.eigvalsh(A) <= 0):
-        raise ValueError("A must be symmetric positive definite")
+    """The worked example: the rules' gradient and Hessian, two runs, Newton's step and the contour plot.
+
+    Computed in mpmath at :data:`DPS` digits from the decimals of ``problem`` (see :mod:`cheatsheet.examples`:
+    no float64 result of numpy is printed), then rounded for print."""
     grad_of, rules, catalog = _gradient()
+    with mpmath.workdps(DPS):
+        A = np.array([[decimal(v) for v in row] for row in problem.A], dtype=object)
+        b = np.array([decimal(v) for v in problem.b], dtype=object)
+        x0 = np.array([decimal(v) for v in problem.x0], dtype=object)
+        if A[0, 1] != A[1, 0] or min(mpmath.eigsy(mpmath.matrix(A.tolist()))[0]) <= 0:
+            raise ValueError("A must be symmetric positive definite")
 
-    def grad(x: np.ndarray) -> np.ndarray:
-        return grad_of(x, A, b)
+        def grad(x: np.ndarray) -> np.ndarray:
+            return grad_of(x, A, b)
 
-    # the Hessian of an affine gradient: column k is ∇f(e_k) − ∇f(0)
-    g0 = grad(np.zeros(2))
-    H = np.column_stack([grad(e) - g0 for e in np.eye(2)])
-    lams, vecs = np.linalg.eigh(H)
-    lam_max = float(lams[-1])
-    limit = 2 / lam_max
-    if not problem.eta_converging < limit < problem.eta_diverging:
-        raise ValueError(f"step sizes must straddle 2/λmax = {limit:.4g}: got {problem.eta_converging}, {problem.eta_diverging}")
-    xstar = np.linalg.solve(A, b)  # independently of the rules: the test compares Newton's step with it
-    runs = (
-        _run(grad, x0, problem.eta_converging, problem.steps, lams, xstar, limit, lam_max),
-        _run(grad, x0, problem.eta_diverging, problem.steps, lams, xstar, limit, lam_max),
-    )
-    newton = x0 - np.linalg.solve(H, grad(x0))
+        # the Hessian of an affine gradient: column k is ∇f(e_k) − ∇f(0)
+        g0 = grad(np.array([mpmath.mpf(0)] * 2, dtype=object))
+        cols = [grad(np.array([mpmath.mpf(int(i == k)) for i in range(2)], dtype=object)) - g0 for k in range(2)]
+        H = np.array([[cols[k][i] for k in range(2)] for i in range(2)], dtype=object)
+        lams, vecs = _eigen(H)
+        lam_max = lams[-1]
+        limit = 2 / lam_max
+        if not decimal(problem.eta_converging) < limit < decimal(problem.eta_diverging):
+            raise ValueError(f"step sizes must straddle 2/λmax = {number(float(limit))}: got {problem.eta_converging}, "
+                             f"{problem.eta_diverging}")
+        # independently of the rules: the test compares Newton's step with it
+        xstar = np.array(mpmath.lu_solve(mpmath.matrix(A.tolist()), mpmath.matrix(b.tolist())).tolist(), dtype=object).reshape(-1)
+        runs = (
+            _run(grad, x0, problem.eta_converging, problem.steps, lams, xstar, limit),
+            _run(grad, x0, problem.eta_diverging, problem.steps, lams, xstar, limit),
+        )
+        step = mpmath.lu_solve(mpmath.matrix(H.tolist()), mpmath.matrix(grad(x0).tolist()))
+        newton = np.array([x0[i] - step[i] for i in range(2)], dtype=object)
+        newton_error = _norm([u - v for u, v in zip(newton, xstar)])
     example = DescentExample(
-        problem=problem, A=Value.of(A), b=Value.of(b), x0=Value.of(x0), minimum=Value.of(xstar), hessian=Value.of(H),
-        eigenvalues=(number(lams[0]), number(lams[1])), lambda_max=number(lam_max), eta_limit=number(limit),
-        formulas=_formulas(lam_max) + _rule_formulas(catalog), rules=rules, runs=runs, newton=Value.of(newton),
-        newton_error=float(np.linalg.norm(newton - xstar)), figure="",
+        problem=problem, A=Value.of(floats(A)), b=Value.of(floats(b)), x0=Value.of(floats(x0)),
+        minimum=Value.of(floats(xstar)), hessian=Value.of(floats(H)),
+        eigenvalues=(number(float(lams[0])), number(float(lams[1]))), lambda_max=number(float(lam_max)),
+        eta_limit=number(float(limit)), formulas=_formulas() + _rule_formulas(catalog), rules=rules, runs=runs,
+        newton=Value.of(floats(newton)), newton_error=float(newton_error), figure="",
     )
     from dataclasses import replace
 
@@ -359,17 +413,33 @@ def _clip(p: tuple[float, float], q: tuple[float, float], box: tuple[float, floa
 
 
 def contour_svg(A: np.ndarray, b: np.ndarray, x0: np.ndarray, runs: tuple[Run, Run], newton: np.ndarray,
-                lams: np.ndarray, vecs: np.ndarray) -> str:
-    """The contour plot with both runs, Newton's step and the minimum (see the module docstring)."""
-    xstar = np.linalg.solve(A, b)
-    f_gap = float(0.5 * (x0 - xstar) @ A @ (x0 - xstar))  # f(x0) − f(x*): the outermost level passes through x0
-    levels = [f_gap * 0.4**k for k in range(6)]
-    ainv = np.linalg.inv(A)
-    # the frame: the outermost ellipse's bounding box (half-width √(2c (A⁻¹)_ii)), a margin around it
-    half = np.sqrt(2 * levels[0] * np.diag(ainv)) * 1.15
-    lo, hi = xstar - half, xstar + half
+                lams: tuple[Any, Any], vecs: tuple[tuple[Any, Any], tuple[Any, Any]]) -> str:
+    """The contour plot with both runs, Newton's step and the minimum (see the module docstring).
+
+    ``A``, ``b``, ``x0``, ``newton``, ``lams`` and ``vecs`` (eigenvectors as columns) are mpmath numbers: the
+    frame, the levels, the ellipses' axes and angle are computed in mpmath and become floats for the drawing,
+    whose arithmetic is + − × ÷ and sqrt only (the same bits on every machine)."""
+    with mpmath.workdps(DPS):
+        Am = mpmath.matrix(A.tolist())
+        xstar_m = mpmath.lu_solve(Am, mpmath.matrix(b.tolist()))
+        d = mpmath.matrix(x0.tolist()) - xstar_m
+        f_gap = (d.T * Am * d)[0] / 2  # f(x0) − f(x*): the outermost level passes through x0
+        levels = [f_gap * mpmath.mpf("0.4") ** k for k in range(6)]
+        ainv = mpmath.inverse(Am)
+        # the frame: the outermost ellipse's bounding box (half-width √(2c (A⁻¹)_ii)), a margin around it
+        half = [mpmath.sqrt(2 * levels[0] * ainv[i, i]) * mpmath.mpf("1.15") for i in range(2)]
+        xstar = [float(xstar_m[i]) for i in range(2)]
+        lo = [float(xstar_m[i] - half[i]) for i in range(2)]
+        hi = [float(xstar_m[i] + half[i]) for i in range(2)]
+        # semi-axes √(2c/λ_i) in data units; the angle of the first eigenvector in degrees
+        axes = [(float(mpmath.sqrt(2 * c / lams[0])), float(mpmath.sqrt(2 * c / lams[1]))) for c in levels]
+        theta = float(mpmath.degrees(mpmath.atan2(vecs[1][0], vecs[0][0])))
+        limit_text = number(float(2 / lams[-1]), 3)
+        lam_text = (number(float(lams[0]), 3), number(float(lams[1]), 3))
+    x_0 = [float(v) for v in x0]
+    x_n = [float(v) for v in newton]
     for p in runs[0].iterates:
-        lo, hi = np.minimum(lo, p), np.maximum(hi, p)
+        lo, hi = [min(lo[0], p[0]), min(lo[1], p[1])], [max(hi[0], p[0]), max(hi[1], p[1])]
     scale = min(_W / (hi[0] - lo[0]), _H / (hi[1] - lo[1]))
     w, h = (hi[0] - lo[0]) * scale, (hi[1] - lo[1]) * scale
     left, top = 16.0, 6.0  # room for the y tick labels
@@ -388,10 +458,9 @@ def contour_svg(A: np.ndarray, b: np.ndarray, x0: np.ndarray, runs: tuple[Run, R
                       "run (solid), a diverging run (dashed), Newton's step (dotted) and the minimum (cross)")]
     parts.append(f'<rect x="{fmt(box[0])}" y="{fmt(box[1])}" width="{fmt(w)}" height="{fmt(h)}" fill="none" stroke="#000" stroke-width="0.6"/>')
     # level sets: exact ellipses, semi-axes √(2c/λ_i) along the eigenvectors (screen y points down: angle −θ)
-    theta = math.degrees(math.atan2(vecs[1, 0], vecs[0, 0]))
     cx, cy = sx(xstar[0]), sy(xstar[1])
-    for c in levels:
-        r1, r2 = math.sqrt(2 * c / lams[0]) * scale, math.sqrt(2 * c / lams[1]) * scale
+    for a1, a2 in axes:
+        r1, r2 = a1 * scale, a2 * scale
         parts.append(
             f'<ellipse cx="{fmt(cx)}" cy="{fmt(cy)}" rx="{fmt(r1)}" ry="{fmt(r2)}" transform="rotate({fmt(-theta)} {fmt(cx)} {fmt(cy)})" '
             f'fill="none" stroke="#999" stroke-width="0.5"/>'
@@ -404,7 +473,7 @@ def contour_svg(A: np.ndarray, b: np.ndarray, x0: np.ndarray, runs: tuple[Run, R
             seg = _clip(p, q, box)
             if seg is not None:
                 segs.append(seg)
-            if seg is None or math.dist(seg[1], q) > 1e-9:
+            if seg is None or _dist(seg[1], q) > 1e-9:
                 break
         pts = pts[: len(segs) + 1]
         d = "".join(polyline([a, c]) for a, c in segs)
@@ -415,8 +484,8 @@ def contour_svg(A: np.ndarray, b: np.ndarray, x0: np.ndarray, runs: tuple[Run, R
                 paint = 'fill="#000"' if run.converges else 'fill="#fff" stroke="#000" stroke-width="0.7"'
                 parts.append(f'<circle cx="{fmt(p[0])}" cy="{fmt(p[1])}" r="{1.5 if run.converges else 1.8}" {paint}/>')
     # Newton's step: dotted, with an arrowhead at the minimum
-    p, q = (sx(x0[0]), sy(x0[1])), (sx(newton[0]), sy(newton[1]))
-    length = math.dist(p, q)
+    p, q = (sx(x_0[0]), sy(x_0[1])), (sx(x_n[0]), sy(x_n[1]))
+    length = _dist(p, q)
     tip = (q[0] - (q[0] - p[0]) * 5 / length, q[1] - (q[1] - p[1]) * 5 / length)  # stops short of the cross at x*
     parts.append(f'<path class="newton" d="{polyline([p, tip])}" fill="none" stroke="#000" stroke-width="1" stroke-dasharray="0.8 1.8" stroke-linecap="round"/>')
     parts.append(_head(p, tip))
@@ -444,18 +513,23 @@ def contour_svg(A: np.ndarray, b: np.ndarray, x0: np.ndarray, runs: tuple[Run, R
         parts.append(f'<path d="M{fmt(left)} {fmt(y - 2.5)}H{fmt(left + 16)}" stroke="#000" stroke-width="0.9"{dash}/>')
         sign = "<" if run.converges else ">"
         verdict = "converges" if run.converges else "diverges"
-        parts.append(f'<text x="{fmt(left + 20)}" y="{fmt(y)}">{svg_label(f"η = {run.eta} {sign} 2/λ_{{max}} ≈ {number(2 / lams[-1], 3)}: {verdict}", _SIZE)}</text>')
+        parts.append(f'<text x="{fmt(left + 20)}" y="{fmt(y)}">{svg_label(f"η = {run.eta} {sign} 2/λ_{{max}} ≈ {limit_text}: {verdict}", _SIZE)}</text>')
         y += _LEGEND_LINE
     parts.append(f'<path d="M{fmt(left)} {fmt(y - 2.5)}H{fmt(left + 16)}" stroke="#000" stroke-width="1" stroke-dasharray="0.8 1.8" stroke-linecap="round"/>')
     parts.append(f'<text x="{fmt(left + 20)}" y="{fmt(y)}">{svg_label("Newton: x_1 = x_0 − A^{−1}(Ax_0 − b) = x^*", _SIZE)}</text>')
     y += _LEGEND_LINE
-    parts.append(f'<text x="{fmt(left)}" y="{fmt(y)}" fill="#555">{svg_label(f"contours of f, λ(A) = {number(lams[0], 3)}, {number(lams[1], 3)}", _SIZE)}</text>')
+    parts.append(f'<text x="{fmt(left)}" y="{fmt(y)}" fill="#555">{svg_label(f"contours of f, λ(A) = {lam_text[0]}, {lam_text[1]}", _SIZE)}</text>')
     parts.append("</g></svg>")
     return "".join(parts)
 
 
+def _dist(p: tuple[float, float], q: tuple[float, float]) -> float:
+    """|pq| with + − × and sqrt only (math.hypot and math.dist are not correctly rounded everywhere)."""
+    return math.sqrt((q[0] - p[0]) ** 2 + (q[1] - p[1]) ** 2)
+
+
 def _head(p: tuple[float, float], q: tuple[float, float]) -> str:
-    length = math.hypot(q[0] - p[0], q[1] - p[1])
+    length = _dist(p, q)
     ux, uy = (q[0] - p[0]) / length, (q[1] - p[1]) / length
     bx, by = q[0] - ux * 4.5, q[1] - uy * 4.5
     pts = [q, (bx - uy * 2.2, by + ux * 2.2), (bx + uy * 2.2, by - ux * 2.2)]

@@ -6,14 +6,17 @@ The network (2 inputs, 3 hidden units, 1 output, one example)::
 
 with ``act`` a scalar activation of the catalog (tanh by default) applied entry by entry and ``loss`` a
 scalar loss of the catalog (binary_cross_entropy_with_logits by default). The forward pass evaluates the
-rules (:meth:`Rule.evaluate`, float64); the backward pass takes the activation's and the loss's derivatives
-from the rules (:meth:`Rule.derivative_at`) and does the linear layers as matrix products, writing the
-adjoint x̄ = ∂ℓ/∂x of every node:
+rules (:meth:`Rule.evaluate`); the backward pass takes the activation's and the loss's derivatives from the
+rules (:meth:`Rule.derivative_at`) and does the linear layers as matrix products, writing the adjoint
+x̄ = ∂ℓ/∂x of every node. Everything is computed exactly as the numbers are written (the rules' ``exact=True``,
+mpmath at :data:`~cheatsheet.examples.DPS` digits, products summed in mpmath), so the printed digits are the
+same on every machine (see :mod:`cheatsheet.examples`):
 
     z̄₂ = ℓ′(z₂),  b̄₂ = z̄₂,  W̄₂ = z̄₂ hᵀ,  h̄ = W₂ᵀ z̄₂,  z̄₁ = act′(z₁) ⊙ h̄,  b̄₁ = z̄₁,  W̄₁ = z̄₁ xᵀ,  x̄ = W₁ᵀ z̄₁
 
-The gradients are checked against central finite differences of the forward pass
-(:attr:`MLPExample.finite_differences`) and, when PyTorch is installed, against its float64 autograd with
+The gradients are checked against central finite differences of the forward pass, also at
+:data:`~cheatsheet.examples.DPS` digits, so that the printed difference is their truncation error
+(:attr:`MLPExample.finite_differences`), and, when PyTorch is installed, against its float64 autograd with
 the rules' PyTorch counterparts (:func:`torch_agreement`).
 """
 
@@ -23,10 +26,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import mpmath
 import numpy as np
 import sympy as sp
 
-from cheatsheet.examples import FONT, Value, fmt, positive_first, svg_label, svg_open, text_width
+from cheatsheet.examples import DPS, FONT, Value, decimal, floats, fmt, positive_first, svg_label, svg_open, text_width
 from cheatsheet.latex import latex
 from cheatsheet.render.view import Formula
 from cheatsheet.rule import Rule
@@ -120,7 +124,7 @@ class MLPExample:
     ``adjoint``: the definition x̄ = ∂ℓ/∂x; ``rows``: the table, ℓ first; ``gradients``: the final
     gradients by node name (x, W1, b1, W2, b2) as float64 arrays, unrounded; ``finite_differences``: the
     check; ``figure``: the computation graph as SVG (forward values above each node, gradients below);
-    ``rules``: the catalog ids used.
+    ``rules``: the catalog ids used. ``gradients`` are the exact values rounded to float64.
     """
 
     network: Network
@@ -146,65 +150,100 @@ def _rules(net: Network) -> tuple[Rule, Rule]:
     return act, loss
 
 
+def _exact(net: Network) -> dict[str, np.ndarray]:
+    """The parameters and the input as the decimals they are written with, mpmath numbers at :data:`DPS` digits
+    (object arrays; b₂ as a 1-vector). Call inside ``mpmath.workdps(DPS)``."""
+    def arr(v: Any) -> np.ndarray:
+        return np.array(np.vectorize(decimal, otypes=[object])(np.array(v, dtype=float)), dtype=object)
+
+    return {"x": arr(net.x), "W1": arr(net.W1), "b1": arr(net.b1), "W2": arr(net.W2), "b2": arr([net.b2])}
+
+
+def _matvec(m: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """M v in mpmath (row by row, in order): no BLAS, so the same digits on every machine."""
+    return np.array([mpmath.fsum(a * b for a, b in zip(row, v)) for row in m], dtype=object)
+
+
+def _outer(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    return np.array([[a * b for b in v] for a in u], dtype=object)
+
+
 def _forward(net: Network, act: Rule, loss: Rule, p: Mapping[str, np.ndarray]) -> dict[str, Any]:
-    """Every node's value (float64), through the rules."""
-    z1 = p["W1"] @ p["x"] + p["b1"]
-    h = np.asarray(act.evaluate(z1), dtype=float)
-    z2 = p["W2"] @ h + p["b2"]
-    value = float(loss.evaluate(z2, np.array([net.y])))
+    """Every node's value, through the rules' exact evaluation (mpmath at :data:`DPS` digits)."""
+    with mpmath.workdps(DPS):
+        z1 = _matvec(p["W1"], p["x"]) + p["b1"]
+        h = np.asarray(act.evaluate(z1, exact=True, dps=DPS), dtype=object).reshape(z1.shape)
+        z2 = _matvec(p["W2"], h) + p["b2"]
+        value = loss.evaluate(z2, np.array([decimal(net.y)], dtype=object), exact=True, dps=DPS)
     return {"z1": z1, "h": h, "z2": z2, "loss": value}
 
 
-def _loss_of(net: Network, act: Rule, loss: Rule) -> Callable[[Mapping[str, np.ndarray]], float]:
-    return lambda p: float(_forward(net, act, loss, p)["loss"])
+def _loss_of(net: Network, act: Rule, loss: Rule) -> Callable[[Mapping[str, np.ndarray]], Any]:
+    return lambda p: _forward(net, act, loss, p)["loss"]
 
 
 def _backward(net: Network, act: Rule, loss: Rule, p: Mapping[str, np.ndarray], fw: Mapping[str, Any]) -> dict[str, Any]:
-    """The adjoints, the loss's and the activation's derivatives from the rules, linear layers as products."""
-    zbar2 = np.asarray(loss.derivative_at(fw["z2"], np.array([net.y]), wrt="input"), dtype=float).reshape(1)
-    act_prime = np.asarray(act.derivative_at(fw["z1"]), dtype=float)
-    hbar = p["W2"].T @ zbar2
-    zbar1 = act_prime * hbar
-    return {
-        "loss": np.array(1.0), "z2": zbar2, "b2": zbar2.copy(), "W2": np.outer(zbar2, fw["h"]), "h": hbar,
-        "act_prime": act_prime, "z1": zbar1, "b1": zbar1.copy(), "W1": np.outer(zbar1, p["x"]), "x": p["W1"].T @ zbar1,
-    }
+    """The adjoints, the loss's and the activation's derivatives from the rules, linear layers as products
+    (mpmath at :data:`DPS` digits)."""
+    with mpmath.workdps(DPS):
+        y = np.array([decimal(net.y)], dtype=object)
+        zbar2 = np.asarray(loss.derivative_at(fw["z2"], y, wrt="input", exact=True, dps=DPS), dtype=object).reshape(1)
+        act_prime = np.asarray(act.derivative_at(fw["z1"], exact=True, dps=DPS), dtype=object).reshape(fw["z1"].shape)
+        hbar = _matvec(p["W2"].T, zbar2)
+        zbar1 = act_prime * hbar
+        return {
+            "loss": np.array(mpmath.mpf(1), dtype=object), "z2": zbar2, "b2": zbar2.copy(), "W2": _outer(zbar2, fw["h"]),
+            "h": hbar, "act_prime": act_prime, "z1": zbar1, "b1": zbar1.copy(), "W1": _outer(zbar1, p["x"]),
+            "x": _matvec(p["W1"].T, zbar1),
+        }
 
 
 # ---------------------------------------------------------------------------------- checks
 def _agreement(method: str, grads: Mapping[str, np.ndarray], other: Mapping[str, np.ndarray], what: str) -> Agreement:
+    """The largest absolute and relative differences, in mpmath (floats count exactly as the binary numbers
+    they are), so that the printed figures are the same on every machine for the same inputs."""
     errors = []
-    rel = 0.0
-    for name in ("x", "W1", "b1", "W2", "b2"):
-        a, b = np.asarray(grads[name], dtype=float), np.asarray(other[name], dtype=float).reshape(np.shape(grads[name]))
-        diff = np.abs(a - b)
-        errors.append((name, float(diff.max())))
-        rel = max(rel, float(np.max(diff / np.maximum(np.abs(a), 1e-3))))
+    rel = mpmath.mpf(0)
+    with mpmath.workdps(DPS):
+        for name in ("x", "W1", "b1", "W2", "b2"):
+            a = np.asarray(grads[name], dtype=object).ravel()
+            b = np.asarray(other[name], dtype=object).ravel()
+            diffs = [abs(mpmath.mpf(u) - mpmath.mpf(v)) for u, v in zip(a, b)]
+            errors.append((name, float(max(diffs))))
+            rel = max([rel] + [d / max(abs(mpmath.mpf(u)), mpmath.mpf("1e-3")) for d, u in zip(diffs, a)])
     worst = max(e for _, e in errors)
     from cheatsheet.examples import number
 
-    text = f"{what}: largest difference {number(worst, 2)} (relative {number(rel, 2)}) over all {sum(np.size(grads[n]) for n, _ in errors)} gradient entries"
-    return Agreement(method, tuple(errors), worst, rel, text)
+    text = f"{what}: largest difference {number(worst, 2)} (relative {number(float(rel), 2)}) over all {sum(np.size(grads[n]) for n, _ in errors)} gradient entries"
+    return Agreement(method, tuple(errors), worst, float(rel), text)
 
 
-def _central_differences(f: Callable[[Mapping[str, np.ndarray]], float], p: Mapping[str, np.ndarray], h: float) -> dict[str, np.ndarray]:
+def _central_differences(f: Callable[[Mapping[str, np.ndarray]], Any], p: Mapping[str, np.ndarray], h: float) -> dict[str, np.ndarray]:
+    """(f(p + h e) − f(p − h e)) / 2h for every entry, in mpmath at :data:`DPS` digits: the difference from the
+    gradient is the truncation error h²f‴/6 (about 10⁻¹³), a number of the example, not of the machine (in
+    float64 the rounding error ε|ℓ|/h ≈ 10⁻¹⁰, which depends on the CPU's kernels, would swamp it)."""
     out: dict[str, np.ndarray] = {}
-    for name in ("x", "W1", "b1", "W2", "b2"):
-        grad = np.zeros_like(p[name])
-        for idx in np.ndindex(p[name].shape):
-            plus = {k: v.copy() for k, v in p.items()}
-            minus = {k: v.copy() for k, v in p.items()}
-            plus[name][idx] += h
-            minus[name][idx] -= h
-            grad[idx] = (f(plus) - f(minus)) / (2 * h)
-        out[name] = grad
+    with mpmath.workdps(DPS):
+        step = decimal(h)
+        for name in ("x", "W1", "b1", "W2", "b2"):
+            grad = np.empty(p[name].shape, dtype=object)
+            for idx in np.ndindex(p[name].shape):
+                plus = {k: v.copy() for k, v in p.items()}
+                minus = {k: v.copy() for k, v in p.items()}
+                plus[name][idx] += step
+                minus[name][idx] -= step
+                grad[idx] = (f(plus) - f(minus)) / (2 * step)
+            out[name] = grad
     return out
 
 
 def finite_differences(net: Network = DEFAULT, step: float = FD_STEP) -> dict[str, np.ndarray]:
-    """The gradient of the loss w.r.t. x, W1, b1, W2, b2 by central differences of the forward pass."""
+    """The gradient of the loss w.r.t. x, W1, b1, W2, b2 by central differences of the forward pass (computed
+    at :data:`DPS` digits, returned as float64)."""
     act, loss = _rules(net)
-    return _central_differences(_loss_of(net, act, loss), net.arrays(), step)
+    with mpmath.workdps(DPS):
+        exact = _central_differences(_loss_of(net, act, loss), _exact(net), step)
+    return {k: floats(v) for k, v in exact.items()}
 
 
 def torch_agreement(example: MLPExample | None = None) -> Agreement | None:
@@ -323,7 +362,8 @@ _ORDER = ("loss", "z2", "b2", "W2", "h", "z1", "b1", "W1", "x")
 def backprop(net: Network = DEFAULT) -> MLPExample:
     """The worked example: forward values, local derivatives, gradients, the checks and the figure."""
     act, loss = _rules(net)
-    p = net.arrays()
+    with mpmath.workdps(DPS):
+        p = _exact(net)
     fw = _forward(net, act, loss, p)
     bw = _backward(net, act, loss, p, fw)
     equations, adjoint, per = _formulas(net, act, loss)
@@ -362,12 +402,14 @@ def backprop(net: Network = DEFAULT) -> MLPExample:
             gradient=Formula(f"mlp-{node}-grad", grad_tex, "example"),
             gradient_value=Value.of(grad),
         ))
-    gradients = {k: np.array(bw[k], dtype=float) for k in ("x", "W1", "b1", "W2", "b2")}
+    exact = {k: np.asarray(bw[k], dtype=object).reshape(p[k].shape) for k in ("x", "W1", "b1", "W2", "b2")}
+    gradients = {k: floats(v) for k, v in exact.items()}
     fd = _central_differences(_loss_of(net, act, loss), p, FD_STEP)
     from cheatsheet.examples import number
 
-    fd_agreement = _agreement(f"central finite differences of the forward pass, step h = {number(FD_STEP)}", gradients, fd,
-                              f"central differences (h = {number(FD_STEP)})")
+    fd_agreement = _agreement(f"central finite differences of the forward pass, step h = {number(FD_STEP)}, "
+                              f"{DPS}-digit arithmetic", exact, fd,
+                              f"central differences (h = {number(FD_STEP)}, {DPS} digits)")
     example = MLPExample(
         network=net, equations=equations, adjoint=adjoint, rows=tuple(rows), gradients=gradients,
         loss_value=float(fw["loss"]), finite_differences=fd_agreement, figure="", rules=(act.id, loss.id),
@@ -535,7 +577,7 @@ def graph_svg(ex: MLPExample, act_id: str = "tanh") -> str:
 def _arrow(x0: float, y0: float, x1: float, y1: float) -> str:
     import math
 
-    length = math.hypot(x1 - x0, y1 - y0)
+    length = math.sqrt((x1 - x0) ** 2 + (y1 - y0) ** 2)  # + − × ÷ and sqrt only: correctly rounded everywhere
     ux, uy = (x1 - x0) / length, (y1 - y0) / length
     head, half = 5.0, 2.2
     bx, by = x1 - ux * head, y1 - uy * head

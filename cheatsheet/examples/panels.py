@@ -19,10 +19,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import mpmath
 import numpy as np
 import sympy as sp
 
-from cheatsheet.examples import Value, number
+from cheatsheet.examples import DPS, Value, decimal, floats, number
 from cheatsheet.latex import latex
 from cheatsheet.render.view import Formula
 from cheatsheet.rule import Rule
@@ -273,20 +274,36 @@ SOFTMAX_G = (0.5, -1.0, 0.0)
 
 def products(x: Sequence[float] = SOFTMAX_X, v: Sequence[float] = SOFTMAX_V, g: Sequence[float] = SOFTMAX_G) -> dict[str, Any]:
     """The softmax Jacobian through the catalog rule at ``x``, its JVP J v and VJP gᵀJ, and the VJP from
-    the catalog's VJP rule (``softmax_vjp``, the gradient of gᵀ softmax(x)) when it exists."""
+    the catalog's VJP rule (``softmax_vjp``, the gradient of gᵀ softmax(x)) when it exists.
+
+    Computed exactly (the rules' ``exact=True``, mpmath at :data:`~cheatsheet.examples.DPS` digits, from the
+    decimals given; products summed in mpmath, no BLAS): ``exact`` holds those numbers, the other entries are
+    them as float64 (each correctly rounded, so the same on every machine)."""
     import cheatsheet
 
     rule = cheatsheet.get("softmax")
-    xa, va, ga = (np.array(a, dtype=float) for a in (x, v, g))
-    J = np.asarray(rule.derivative_at(xa), dtype=float)
-    out: dict[str, Any] = {"rule": rule, "J": J, "jvp": J @ va, "vjp": ga @ J, "x": xa, "v": va, "g": ga, "vjp_rule": None}
+    with mpmath.workdps(DPS):
+        xa, va, ga = (np.array([decimal(c) for c in a], dtype=object) for a in (x, v, g))
+        J = np.asarray(rule.derivative_at(xa, exact=True, dps=DPS), dtype=object)
+        jvp = np.array([mpmath.fsum(J[i, k] * va[k] for k in range(len(va))) for i in range(J.shape[0])], dtype=object)
+        vjp = np.array([mpmath.fsum(ga[i] * J[i, k] for i in range(len(ga))) for k in range(J.shape[1])], dtype=object)
+    exact: dict[str, Any] = {"J": J, "jvp": jvp, "vjp": vjp, "x": xa, "v": va, "g": ga}
+    out: dict[str, Any] = {"rule": rule, "vjp_rule": None, "exact": exact}
+    out |= {k: floats(val) for k, val in exact.items()}
     try:
         vjp_rule = cheatsheet.get("softmax_vjp")
     except KeyError:
         return out
     out["vjp_rule"] = vjp_rule
-    out["vjp_from_rule"] = np.asarray(vjp_rule.derivative_at(xa, ga, wrt="input"), dtype=float)
+    with mpmath.workdps(DPS):
+        exact["vjp_from_rule"] = np.asarray(vjp_rule.derivative_at(xa, ga, wrt="input", exact=True, dps=DPS), dtype=object).reshape(-1)
+    out["vjp_from_rule"] = floats(exact["vjp_from_rule"])
     return out
+
+
+#: Two exact computations of the same numbers agree when they differ by less than this (relative to 1): they are
+#: both correct to :data:`~cheatsheet.examples.DPS` digits, so the bound leaves room for their last digits only.
+AGREE = 10 ** -(DPS - 5)
 
 
 def conventions() -> ConventionsPanel:
@@ -317,13 +334,20 @@ def conventions() -> ConventionsPanel:
                    f"like the input: {n}", "reverse mode (backpropagation): one pass per output cotangent g; cheap when outputs are few (a scalar loss)",
                    Value.of(pr["vjp"])),
     )
+    exact = pr["exact"]
     if pr["vjp_rule"] is not None:
-        agree = float(np.max(np.abs(pr["vjp_from_rule"] - pr["vjp"])))
+        # both are exact to DPS digits: what is printed is the bound they meet (a bound cannot flip with the last
+        # digits, as a float64 "largest difference 2.8×10⁻¹⁷" did from one CPU to another)
+        gap = max(abs(a - b) for a, b in zip(exact["vjp_from_rule"], exact["vjp"]))
+        if gap > AGREE:
+            raise RuntimeError(f"the {pr['vjp_rule'].id} rule and the softmax Jacobian give different VJPs "
+                               f"(largest difference {number(float(gap), 2)})")
         vjp_check = (f"The catalog's {pr['vjp_rule'].id} rule gives the VJP directly: {Value.of(pr['vjp_from_rule']).text} "
-                     f"(largest difference {number(agree, 2)}).")
+                     f"(the same to {DPS - 5} digits).")
     else:
         vjp_check = ""
-    symmetric = bool(np.allclose(pr["J"], pr["J"].T, rtol=0, atol=1e-15))
+    J = exact["J"]
+    symmetric = all(abs(J[i, k] - J[k, i]) <= AGREE for i in range(J.shape[0]) for k in range(J.shape[1]))
     example = (("x", Value.of(pr["x"])), ("v", Value.of(pr["v"])), ("g", Value.of(pr["g"])), ("J", Value.of(pr["J"])))
     return ConventionsPanel(
         layout=layout_rows(), layout_example=_layout_example(), catalog_layout=catalog_layout, jacobian=tuple(jac),

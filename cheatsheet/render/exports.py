@@ -42,11 +42,20 @@ class UnmappedCharacter(ValueError):
 
 
 def latex_text(text: str, *, strict: bool = False) -> str:
-    """Prose as pdflatex-safe LaTeX; unknown non-ASCII characters become '?' (or raise when ``strict``)."""
+    """Prose as pdflatex-safe LaTeX; unknown non-ASCII characters become '?' (or raise when ``strict``).
+
+    Tabs and line breaks become spaces and other control characters '?' (a NUL stops pdflatex; rule files
+    refuse them, this keeps a plugin's Rule object from breaking the document)."""
     out = []
     for ch in text:
         if ch in _SPECIAL:
             out.append(_SPECIAL[ch])
+        elif ch in "\t\n\r":
+            out.append(" ")
+        elif ord(ch) < 32 or 127 <= ord(ch) < 160:
+            if strict:
+                raise UnmappedCharacter(f"control character U+{ord(ch):04X} in {text!r}")
+            out.append("?")
         elif ord(ch) < 128:
             out.append(ch)
         elif ch == "\u0304" and out:  # a combining macron (P̄): LaTeX's macron accent over what precedes it
@@ -65,10 +74,26 @@ def pdflatex_math(tex: str) -> str:
     return tex.replace("𝟙", r"\mathbf{1}").replace("𝟏", r"\mathbf{1}")
 
 
+# Markdown syntax that could turn text into a link, an image, a link definition, raw HTML or code: the
+# backslash first (so that a user's backslash cannot undo ours), brackets (links, images, reference
+# definitions), backticks (code spans), and <, > and & as entities (HTML, autolinks, entities).
+_MD_ESCAPES = {"\\": "\\\\", "[": "\\[", "]": "\\]", "`": "\\`", "&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_MD_SPECIAL = re.compile("[" + re.escape("".join(_MD_ESCAPES)) + "]")
+_MD_BREAKS = re.compile(r"[\r\n\t\v\f\x85\u2028\u2029]+")
+_MD_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+
+
 def markdown_text(text: str) -> str:
-    """Prose for Markdown: ``&``, ``<`` and ``>`` as entities, so that a title or a note (perhaps from a
-    user's rule file) is text, never HTML that a Markdown renderer would pass through."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Prose for Markdown as text, whatever it holds (a title or a note may come from a user's rule file).
+
+    ``[x](javascript:...)``, ``![](file:///...)``, ``[x]: url`` definitions, ``<javascript:...>``
+    autolinks, HTML and code spans come out as the characters typed, never as links, images or HTML: the
+    backslash, brackets and backticks are backslash-escaped, ``&``, ``<`` and ``>`` written as entities.
+    Line breaks become spaces (a note is one list item: a line break could start a heading or a link
+    definition) and other control characters are dropped.
+    """
+    text = _MD_CONTROL.sub("", _MD_BREAKS.sub(" ", text))
+    return _MD_SPECIAL.sub(lambda m: _MD_ESCAPES[m.group()], text)
 
 
 def _md_math(tex: str) -> str:

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
-import multiprocessing
+import math
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -22,7 +21,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from cheatsheet.fsutil import atomic_write
+from cheatsheet import cache as entries
+from cheatsheet import pools
 from cheatsheet.render.view import Card, Section
 
 __all__ = ["GEOMETRY", "Geometry", "Item", "LayoutError", "Measured", "Page", "assemble", "paginate", "render_pdf"]
@@ -226,7 +226,7 @@ def _measure_all(cards: Sequence[Card], measure_html: Callable[[Sequence[Card], 
     chunks = [cards[k::jobs] for k in range(jobs)]  # interleaved: later families have the bigger cards
     work = [(measure_html(chunk, masthead and k == 0), str(base)) for k, chunk in enumerate(chunks)]
     out: dict[str, Measured] = {}
-    with ProcessPoolExecutor(max_workers=len(work), mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(max_workers=len(work), mp_context=pools.context()) as pool:
         for part in pool.map(_measure_one, work):
             out.update(part)
     return out
@@ -248,23 +248,44 @@ def draw_pages(htmls: Sequence[str], base: Path, folders: Sequence[Path], jobs: 
     out: dict[int, bytes] = {}
     todo: list[int] = []
     for k, key in enumerate(keys):
-        try:
-            out[k] = (folders[k] / f"{key}.pdf").read_bytes()
-        except FileNotFoundError:
+        pdf = entries.read(folders[k], key, ".pdf")
+        if pdf is not None and _whole_pdf(pdf):
+            out[k] = pdf
+        else:  # none, or damaged: drawn again
             todo.append(k)
     work = [(htmls[k], str(base)) for k in todo]
     if jobs > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=pools.context()) as pool:
             drawn = list(pool.map(_draw, work))
     else:
         drawn = [_draw(w) for w in work]
     for k, pdf in zip(todo, drawn):
         out[k] = pdf
-        try:
-            atomic_write(folders[k] / f"{keys[k]}.pdf", pdf)
-        except OSError:
-            pass
+        entries.write(folders[k], keys[k], pdf, ".pdf")
     return [out[k] for k in range(len(htmls))]
+
+
+def _whole_pdf(pdf: bytes) -> bool:
+    """Whether a cached drawing is a PDF that pypdf reads, with at least one page (a damaged one is drawn
+    again rather than stopping the join with a pypdf error)."""
+    if not pdf.startswith(b"%PDF-") or b"%%EOF" not in pdf[-64:]:
+        return False
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        return len(PdfReader(io.BytesIO(pdf)).pages) >= 1
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError):
+        return False
+
+
+def _height_entry(folder: Path, key: str) -> list[Any] | None:
+    """The cached ``[height in px, overflow message]`` of a measured block, or None (none, damaged, wrong shape)."""
+    entry = entries.read_json(folder, key)
+    if (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], (int, float))
+            and not isinstance(entry[0], bool) and math.isfinite(entry[0]) and entry[0] >= 0 and isinstance(entry[1], str)):
+        return entry
+    return None
 
 
 # ------------------------------------------------------------------------------ joining
@@ -398,33 +419,33 @@ def render_pdf(
 ) -> dict[str, bytes]:
     """The PDF for each paper: measure what is new, paginate, draw changed pages, join."""
     cards = [c for s in sections for c in s.cards]
-    heights_path = cache / "heights.json"
-    try:
-        known: dict[str, list[Any]] = json.loads(heights_path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        known = {}
+    heights_folder = cache / "heights"  # one entry per measured block: [height in px, overflow message or ""]
 
     def key(text: str) -> str:  # (the layout version tells these [height, overflow] pairs from older entries)
         return hashlib.sha256((metadata.version("weasyprint") + "\0layout 2\0" + text).encode()).hexdigest()
 
     card_keys = {c.id: key(measure_html([c], False)) for c in cards}
     masthead_key = key(measure_html([], True))
+    heading_keys = {s.id: key("heading\0" + s.id + "\0" + s.title + "\0" + measure_html([], False)) for s in sections}
+    known: dict[str, list[Any]] = {}
+    for k in {*card_keys.values(), masthead_key, *heading_keys.values()}:
+        entry = _height_entry(heights_folder, k)
+        if entry is not None:  # (none, or damaged: measured again)
+            known[k] = entry
     missing = [c for c in cards if card_keys[c.id] not in known]
     need_masthead = masthead_key not in known
-    heading_keys = {s.id: key("heading\0" + s.id + "\0" + s.title + "\0" + measure_html([], False)) for s in sections}
     need_headings = any(k not in known for k in heading_keys.values())
     if missing or need_masthead or need_headings:
         measured = _measure_all(missing, measure_html, base, jobs, need_masthead)
-        for c in missing:
-            known[card_keys[c.id]] = [measured[c.id].height, measured[c.id].overflow]
+        fresh: dict[str, list[Any]] = {card_keys[c.id]: [measured[c.id].height, measured[c.id].overflow] for c in missing}
         if need_masthead:
-            known[masthead_key] = [measured["masthead"].height, ""]
+            fresh[masthead_key] = [measured["masthead"].height, ""]
         for s in sections:
-            known[heading_keys[s.id]] = [measured[f"sec-{s.id}"].height, ""]
-        try:
-            atomic_write(heights_path, json.dumps(known, sort_keys=True))
-        except OSError:
-            pass
+            fresh[heading_keys[s.id]] = [measured[f"sec-{s.id}"].height, ""]
+        for k, entry in fresh.items():
+            if known.get(k) != entry:
+                entries.write_json(heights_folder, k, entry)
+        known.update(fresh)
     heights = {c.id: float(known[card_keys[c.id]][0]) for c in cards}
     heading_heights = {s.id: float(known[heading_keys[s.id]][0]) for s in sections}
     column_px = (GEOMETRY.height_mm - GEOMETRY.footer_mm) * _PX_PER_MM - 1.0
@@ -450,15 +471,25 @@ def render_pdf(
         return {paper: assemble(page_pdfs, paper, pages, meta, footers=footers) for paper in papers}
     import pypdf  # noqa: F401 - imported once here, not in each worker
 
+    if not pools.shares_memory():  # spawned workers see no globals: they get the inputs pickled
+        with ProcessPoolExecutor(max_workers=min(jobs, len(papers)), mp_context=pools.context()) as pool:
+            joined = pool.map(_assemble_given, [(page_pdfs, paper, pages, meta, footers) for paper in papers])
+            return dict(zip(papers, joined))
     _JOINING = (page_pdfs, pages, meta, footers)  # read by the forked workers, not pickled to them
     try:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(papers)), mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(papers)), mp_context=pools.context()) as pool:
             return dict(zip(papers, pool.map(_assemble_paper, papers)))
     finally:
         _JOINING = None
 
 
 _JOINING: tuple[Sequence[bytes], Sequence[Page], Mapping[str, str], bytes | None] | None = None
+
+
+def _assemble_given(args: tuple[Sequence[bytes], str, Sequence[Page], Mapping[str, str], bytes | None]) -> bytes:
+    """:func:`assemble` for one paper in a spawned worker, from its pickled inputs."""
+    page_pdfs, paper, pages, meta, footers = args
+    return assemble(page_pdfs, paper, pages, meta, footers=footers)
 
 
 def _assemble_paper(paper: str) -> bytes:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -30,13 +30,30 @@ from cheatsheet.notation import j as J_
 from cheatsheet.notation import mpmath_namespace
 from cheatsheet.rule import Identity, Input, Kink, Rule
 from cheatsheet.verify.hashing import VERIFIER_VERSION, rule_hash
-from cheatsheet.verify.sampling import breakpoints, draw, near, region_points, rng_for
-from cheatsheet.verify.symbolic import prove_nonnegative, prove_zero, resolve
-from cheatsheet.verify.verdict import Check, Counterexample, Verdict
+from cheatsheet.verify.sampling import (
+    DPS,
+    Sample,
+    breakpoints,
+    distinct_sorted,
+    draw,
+    draw_sample,
+    edges,
+    exact_value,
+    in_domain,
+    near,
+    region_points,
+    rng_for,
+    sample_at,
+    structure_points,
+    switch_arguments,
+)
+from cheatsheet.verify.symbolic import ProofTimeout, prove_nonnegative, prove_zero, resolve, time_limit
+from cheatsheet.verify.verdict import Check, Counterexample, Status, Verdict
 
 __all__ = ["DPS", "PROOF_SECONDS", "RANDOM_POINTS", "SIZES", "verify_rule"]
 
-DPS = 60  # working precision of the numeric gate
+# DPS (from sampling): working precision of the numeric gate at an ordinary point; a point that needs more
+# digits (beside a breakpoint 1e-70 away, or near 10^300) carries its own precision (_Placed.dps)
 RANDOM_POINTS = 20  # random points per parameter set, besides region and kink points
 PROOF_SECONDS = 4.0  # time limit of one symbolic attempt
 SIZES = (2, 3, 4)  # vector lengths checked
@@ -51,6 +68,92 @@ _MIN_DEFINED = 8  # with skip_undefined: fewest sample points at which the refer
 _INSTANCE_POINTS = max(6, RANDOM_POINTS // 2)  # random points per parameter set of a vector or matrix instance
 
 Point = dict[sp.Symbol, Any]
+_NOISE_DIGITS = 12  # a claim that differs from the reference by more than 10^(12 - dps) relative is looked at again
+_STRUCTURE_POINTS = 40  # most points a residue's own structure suggests, per region whose proof did not go through
+_RESIDUE_FOUND = "(where the residue of the proof attempt shows)"  # appended to such a counterexample's claim
+_EXACT_GATE_POINTS = 4  # per rule: gate points whose small values differ relatively, looked at exactly
+_EXACT_SECONDS = 1.0  # time limit of one such exact look
+
+
+class _Placed(dict[sp.Symbol, Any]):
+    """A sample point that says how it must be evaluated: at ``dps`` digits (a point beside a breakpoint
+    1e-70 away, or near 10^300, needs more than DPS), with numerical-derivative steps along a variable no
+    longer than a fraction of ``reach[var]`` (its distance to the nearest breakpoint or domain edge)."""
+
+    def __init__(self, values: Mapping[sp.Symbol, Any], dps: int = DPS,
+                 reach: Mapping[sp.Symbol, mpmath.mpf] | None = None, exact: Mapping[sp.Symbol, sp.Expr] | None = None) -> None:
+        super().__init__(values)
+        self.dps = dps
+        self.reach: dict[sp.Symbol, mpmath.mpf] = dict(reach or {})
+        self.exact: dict[sp.Symbol, sp.Expr] = dict(exact or {})  # the exact values of the parameters (1/3, not its 60 digits)
+
+
+def _placed(samples: Mapping[sp.Symbol, Sample], fixed: Point, exact: Mapping[sp.Symbol, sp.Expr] | None = None) -> _Placed:
+    """A point from samples of some variables and fixed values of the others (parameters, ``exact`` as given)."""
+    dps = max([DPS] + [smp.dps for smp in samples.values()])
+    reach = {v: smp.gap for v, smp in samples.items() if smp.gap is not None}
+    return _Placed({v: smp.value for v, smp in samples.items()} | dict(fixed), dps, reach, exact)
+
+
+def _stable(fn_true: Callable[..., Any], fn_claim: Callable[..., Any], args: list[Any], idx: int, d1: Any,
+            dps: int) -> tuple[Any, Any] | None:
+    """Entry ``idx`` of both at twice the precision when their difference ``d1`` (at ``dps``) stays the same there
+    (to 1/8): a real difference, or a cancellation beyond both precisions; None when it is rounding."""
+    with mpmath.workdps(2 * dps):
+        try:
+            t2, c2 = _num(fn_true(*args)[idx]), _num(fn_claim(*args)[idx])
+        except (ZeroDivisionError, ValueError, OverflowError, TypeError):
+            return None
+        if t2 is None or c2 is None or abs((c2 - t2) - d1) > abs(d1) / 8:
+            return None
+        return t2, c2
+
+
+def _exact_point(point: Mapping[sp.Symbol, Any]) -> dict[sp.Symbol, sp.Expr]:
+    """The point's values as exact numbers: a parameter as given (1/3), a sampled value as the binary number it is."""
+    given: Mapping[sp.Symbol, sp.Expr] = getattr(point, "exact", {})
+    return {k: given[k] if k in given else exact_value(v) for k, v in point.items()}
+
+
+def _exact_sign(d: sp.Basic, quick: bool = False) -> int | None:
+    """The sign of the real number ``d`` when it is certain: exactly (a rational; sympy's is_zero, is_positive,
+    is_negative), or from an evaluation with guaranteed digits (evalf strict); None when undecided. ``quick``:
+    a rational, or an evaluation to at most 2·DPS digits (no assumptions, which can take seconds on a large
+    expression that is 0)."""
+    from sympy.core.evalf import PrecisionExhausted
+
+    d = sp.sympify(d)
+    if not d.is_number or d.has(sp.nan, sp.zoo, sp.oo, sp.S.NegativeInfinity):
+        return None
+    if d.is_Rational:
+        return 0 if d == 0 else (1 if d > 0 else -1)
+    if not quick:
+        if d.is_zero:
+            return 0
+        if d.is_positive:
+            return 1
+        if d.is_negative:
+            return -1
+    try:
+        v = d.evalf(20, strict=True, maxn=2 * DPS + 20 if quick else 400)
+    except (PrecisionExhausted, ArithmeticError, TypeError, ValueError):
+        return None
+    re_, im_ = v.as_real_imag()
+    if im_ != 0 or not re_.is_Number or re_ == 0:
+        return None
+    return 1 if re_ > 0 else -1
+
+
+def _short(v: sp.Expr, digits: int = 12) -> str:
+    """An exact number for a message: an integer as it is, anything else to ``digits`` digits."""
+    if v.is_Integer:
+        return str(v)
+    with mpmath.workdps(digits + 10):
+        return str(mpmath.nstr(mpmath.mpf(sp.N(v, digits + 10)), digits))
+
+
+def _dps_of(point: Mapping[sp.Symbol, Any]) -> int:
+    return int(getattr(point, "dps", DPS))
 
 
 class _Failed(Exception):
@@ -61,7 +164,8 @@ class _Failed(Exception):
 
 def _mp_namespace() -> dict[str, Any]:
     ns: dict[str, Any] = dict(mpmath_namespace())
-    ns["Heaviside"] = lambda x, h0=mpmath.mpf(0.5): mpmath.mpf(1) if x > 0 else (mpmath.mpf(0) if x < 0 else h0)
+    half = mpmath.mpf(0.5)
+    ns["Heaviside"] = lambda x, h0=half: mpmath.mpf(1) if x > 0 else (mpmath.mpf(0) if x < 0 else h0)
     ns["sign"] = mpmath.sign
     return ns
 
@@ -110,7 +214,18 @@ def _fmt(v: Any) -> str:
 
 
 def _point_text(point: Point, names: dict[sp.Symbol, str]) -> dict[str, str]:
-    return {names.get(s, str(s)): mpmath.nstr(v, 10) for s, v in point.items() if s in names}
+    # a point that needs more digits than DPS is printed with as many more (1 + 5e-71 is not 1.0)
+    digits = 10 + max(0, _dps_of(point) - DPS)
+    return {names.get(s, str(s)): mpmath.nstr(v, digits) for s, v in point.items() if s in names}
+
+
+def _differing(a: Any, b: Any) -> tuple[str, str]:
+    """Two numbers printed with as many digits as it takes to tell them apart (12 at least)."""
+    for digits in (12, 20, 30, 45):
+        ta, tb = mpmath.nstr(a, digits), mpmath.nstr(b, digits)
+        if ta != tb:
+            return ta, tb
+    return mpmath.nstr(a, 12), mpmath.nstr(b, 12) + f" (differs by {mpmath.nstr(b - a, 6)})"
 
 
 @dataclass
@@ -129,6 +244,7 @@ class _Group:
     prove: bool = True
     proof_points: list[Point] = field(default_factory=list)
     proof_limit: int = 0  # regions are searched at the first proof_limit points (0: all)
+    domains: dict[sp.Symbol, sp.Set] = field(default_factory=dict)  # scalar inputs: where a residue is sought
 
 
 @dataclass
@@ -145,6 +261,8 @@ class _Session:
     skipped: int = 0
     keep_points: bool = False
     used: list[dict[str, str]] = field(default_factory=list)
+    not_differentiable: list[dict[str, Any]] = field(default_factory=list)  # breakpoints where F has no derivative
+    exact_looks: int = _EXACT_GATE_POINTS  # gate points left that may be looked at exactly (see gate)
 
     # ------------------------------------------------------------ numeric gate
     def gate(self, g: _Group) -> None:
@@ -155,12 +273,12 @@ class _Session:
             if spec is None:
                 fd_fns.append(None)
             else:
-                f_expr, var = spec
-                fd_fns.append(_compile(g.variables, [f_expr]))
+                fd_fns.append(_compile(g.variables, [spec[0]]))
         used = 0
         for point in g.points:
             args = [point[v] for v in g.variables]
-            with mpmath.workdps(DPS):
+            dps = _dps_of(point)
+            with mpmath.workdps(dps):
                 try:
                     tv = fn_true(*args)
                 except (ZeroDivisionError, ValueError, OverflowError) as exc:
@@ -190,19 +308,29 @@ class _Session:
                         res = abs(c_ - t_) / max(1, abs(t_))
                         self.residual = max(self.residual, res)
                         bad = res > _REL
+                        if not bad:
+                            self._confirm_equal(g, fn_true, fn_claim, args, idx, t_, c_, point)
+                        if (not bad and self.exact_looks and abs(c_ - t_) > _REL * abs(t_)
+                                and _stable(fn_true, fn_claim, args, idx, c_ - t_, dps) is not None):
+                            # within the tolerance only because the values are below 1 (1/x claimed 2/x at x = 10^300),
+                            # and not rounding, which shrinks at twice the precision: exactly, at this point (a
+                            # cancellation such as 1 − erf(21), 0 to 199 digits, is stable too, and undecided there)
+                            self.exact_looks -= 1
+                            self._exact_at(g, idx, point)
                     elif not bad:
                         slack = _REL * max(1, abs(t_))
                         # the group holds lhs as "true" and rhs as "claimed": the claim is lhs <= rhs
                         bad = (t_ > c_ + slack) if g.relation == "<=" else (t_ < c_ - slack)
-                    if not bad and fd_fns[idx] is not None:
+                    fd_fn = fd_fns[idx]
+                    if not bad and fd_fn is not None:
                         spec = g.fd[idx]
                         assert spec is not None
-                        fd_val = self._fd(fd_fns[idx], g.variables, args, spec[1])
+                        fd_val = self._fd(fd_fn, g.variables, args, spec[1], point)
                         if fd_val is not None and abs(fd_val - c_) / max(1, abs(fd_val)) > _FD:
                             # a steep function (sin(e^x) at x = 30) needs a smaller step: confirm first; when
                             # the two steps disagree (sin(e^(e^x)) at x = 5), no finite difference is reliable
                             # there, and the claim has already matched sympy's derivative at this point
-                            precise = self._fd(fd_fns[idx], g.variables, args, spec[1], precise=True)
+                            precise = self._fd(fd_fn, g.variables, args, spec[1], point, precise=True)
                             steady = precise is not None and abs(precise - fd_val) / max(1, abs(precise)) <= _FD
                             fd_val = precise if steady else None
                         if fd_val is not None and abs(fd_val - c_) / max(1, abs(fd_val)) > _FD:
@@ -233,9 +361,49 @@ class _Session:
                 f"{len(g.points)} sample points; give the inputs' domains"
             )
 
-    def _fd(self, fn: Callable[..., Any], variables: list[sp.Symbol], args: list[Any], var: sp.Symbol, precise: bool = False) -> Any:
-        """mpmath's numerical derivative; ``precise``: at twice the precision with the square of the step."""
+    def _confirm_equal(self, g: _Group, fn_true: Callable[..., Any], fn_claim: Callable[..., Any], args: list[Any],
+                       idx: int, t: Any, c: Any, point: Point) -> None:
+        """Raise _Failed when the claim differs from the reference by less than the gate's tolerance but by more
+        than rounding: a difference that stays the same at twice the precision is real (the claim 2x(1 + 1e-31),
+        or exp(x) + 1e-40), while rounding noise shrinks with the precision. Differences below 10^(12 - DPS) are
+        not looked at, relative to max(1, |value|) like the gate's tolerance: 1 − erf(21) is 4.7e-199 but
+        evaluates to 0 at every precision below 200 digits (cancellation, not a false claim). Those are left to
+        the proof and its search for a residue (:meth:`_refute`)."""
+        dps = _dps_of(point)
+        d1 = c - t
+        # the floor is DPS's, not the point's: a point near 10^300 has 300 more digits for its magnitude, not for
+        # the cancellations of the terms it takes (at 360 digits, x − 10^300 is still known to about 60)
+        if d1 == 0 or abs(d1) <= mpmath.mpf(10) ** (_NOISE_DIGITS - DPS) * max(1, abs(t)):
+            return
+        again = _stable(fn_true, fn_claim, args, idx, d1, dps)
+        if again is None:
+            return
+        with mpmath.workdps(2 * dps):
+            expected, got = _differing(*again)
+        raise _Failed(Counterexample(claim=f"{g.label} {g.entry_names[idx]}".strip(), point=_point_text(point, g.names),
+                                     expected=expected, got=got))
+
+    def _exact_at(self, g: _Group, idx: int, point: Point) -> None:
+        """Raise _Failed when sympy shows that entry ``idx`` of the claim differs from the reference at ``point``
+        (exactly or with guaranteed digits); nothing when it cannot tell within its time limit."""
+        try:
+            with time_limit(min(self.seconds, _EXACT_SECONDS)):
+                self._differs_at(g, idx, {v: val for v, val in _exact_point(point).items() if v in g.variables}, True,
+                                 quick=True)
+        except (ProofTimeout, ArithmeticError, TypeError, ValueError, RecursionError, NotImplementedError):
+            pass
+
+    def _fd(self, fn: Callable[..., Any], variables: list[sp.Symbol], args: list[Any], var: sp.Symbol, point: Point,
+            precise: bool = False) -> Any:
+        """mpmath's numerical derivative with the step 1e-22 (times the point's distance to its nearest breakpoint
+        or domain edge when that is below 1, so that x ± h stays in the point's region), at the point's precision
+        plus the digits that |x|/step costs (x = 10^300); ``precise``: at twice the precision, the step times 1e-22."""
         pos = variables.index(var)
+        x = args[pos]
+        reach = getattr(point, "reach", {}).get(var)
+        scale = min(mpmath.mpf(1), reach) if reach is not None else mpmath.mpf(1)
+        extra = max(0, int(mpmath.ceil(mpmath.log10(max(mpmath.mpf(1), abs(x)) / scale))))
+        dps = _dps_of(point) + extra
 
         def f(t: Any) -> Any:
             a = list(args)
@@ -244,10 +412,12 @@ class _Session:
 
         try:
             if precise:
-                with mpmath.workdps(2 * DPS):
-                    value = mpmath.diff(f, args[pos], h=_H**2)
-                return _num(+value)
-            return _num(mpmath.diff(f, args[pos], h=_H))
+                with mpmath.workdps(2 * dps):
+                    value = mpmath.diff(f, x, h=_H * _H * scale)
+            else:
+                with mpmath.workdps(dps):
+                    value = mpmath.diff(f, x, h=_H * scale)
+            return _num(+value)
         except (ZeroDivisionError, ValueError, OverflowError):
             return None
 
@@ -266,6 +436,7 @@ class _Session:
         done: set[tuple[int, tuple[Any, ...]]] = set()
         methods: set[str] = set()
         regions: set[tuple[Any, ...]] = set()
+        undecided: list[Point] = []
         for idx, (t, c) in enumerate(zip(g.true, g.claimed)):
             # '=': true - claimed vanishes; '<=' (lhs <= rhs): rhs - lhs >= 0; '>=': lhs - rhs >= 0
             diff = sp.sympify(c) - sp.sympify(t) if g.relation == "<=" else sp.sympify(t) - sp.sympify(c)
@@ -276,6 +447,7 @@ class _Session:
                     try:
                         resolved, pattern = resolve(diff, point)
                     except ValueError:
+                        undecided.append(point)
                         continue
                 else:
                     resolved, pattern = diff, ()
@@ -288,15 +460,123 @@ class _Session:
                     return
                 method, why = prover(resolved, self.seconds)
                 if method is None:
+                    if g.relation == "=":
+                        why += "; " + self._refute(g, idx, resolved, point)
                     self._unproved(g, f"{g.entry_names[idx] or 'entry'}: {why}".strip())
                     return
                 methods.add(method)
+        if undecided:
+            # a region whose branches cannot be told at its sample point is a region the proof did not cover
+            self._unproved(g, f"the branches could not be decided at {len(undecided)} sample points "
+                              f"(e.g. {_point_text(undecided[0], g.names)}), so not every region is proved")
+            return
         how = "symbolic (" + ", ".join(sorted(methods)) + ")"
         if len(regions) > 1:
             how += f", region by region ({len(regions)} regions)"
             self.methods.add("region by region")
         self.methods.update(f"symbolic ({m})" for m in methods)
         self.checks.append(Check(g.label, "proved", how))
+
+    def _refute(self, g: _Group, idx: int, residue: sp.Basic, point: Point) -> str:
+        """After a proof did not go through: look for a point where entry ``idx`` of the claim differs from the
+        reference. Tried at the proof point, then at the points the residue's own structure singles out
+        (:func:`structure_points`: the centre 50 of exp(−(x−50)²), the 1000 of (x/40)^1000, ...), first numerically
+        at the precision the point needs, then exactly (sympy decides the residue's sign there, or evaluates it with
+        guaranteed digits). Raises _Failed at the first point found; returns where it looked."""
+        exact = {v: val for v, val in _exact_point(point).items() if v in g.variables}
+        candidates: list[dict[sp.Symbol, sp.Expr]] = [exact]
+        for var, domain in g.domains.items():
+            if var not in exact:
+                continue
+            along = sp.sympify(residue).subs({k: v for k, v in exact.items() if k != var})
+            for value in structure_points(along, var):
+                if in_domain(value, domain):
+                    candidates.append(exact | {var: value})
+        diff = sp.sympify(g.true[idx]) - sp.sympify(g.claimed[idx])
+        switches = switch_arguments(diff)
+        deadline = time.perf_counter() + self.seconds
+        looked: list[dict[sp.Symbol, sp.Expr]] = []
+        # numerically at every point first (a difference of 25^1000 at x = 1000 makes a better counterexample than
+        # one of 1e-870 at the proof point), then exactly
+        for exactly in (False, True):
+            for cand in candidates[: _STRUCTURE_POINTS + 1] if not exactly else looked:
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    break
+                try:
+                    with time_limit(left):
+                        if not exactly and any(_exact_sign(sp.sympify(sw).subs(cand)) in (0, None) for sw in switches):
+                            continue  # on (or too near to tell) a breakpoint: the check at the breakpoints decides there
+                        self._differs_at(g, idx, cand, exactly)
+                except _Failed as found:
+                    raise _Failed(dataclasses.replace(found.cx, claim=f"{found.cx.claim} {_RESIDUE_FOUND}")) from None
+                except (ProofTimeout, ArithmeticError, TypeError, ValueError, RecursionError, NotImplementedError):
+                    continue
+                if not exactly:
+                    looked.append(cand)
+            if not exactly:
+                self._signed_residue(g, idx, residue, exact, deadline)
+        structured = [c for c in looked if c is not exact]
+        shown = "; ".join(", ".join(f"{g.names.get(k, k)} = {_short(v)}" for k, v in c.items() if k in g.domains and v != exact[k])
+                          for c in structured[:6])
+        more = "; ..." if len(structured) > 6 else ""
+        also = f" and at {len(structured)} points its structure suggests ({shown}{more})" if structured else ""
+        return (f"the residue was sought at the proof's sample point{also}, numerically at the precision each needs "
+                "and exactly where sympy can decide: not found")
+
+    def _signed_residue(self, g: _Group, idx: int, residue: sp.Basic, at: dict[sp.Symbol, sp.Expr], deadline: float) -> None:
+        """Raise _Failed at the proof point ``at`` when sympy's assumptions show the region's residue positive or
+        negative for every value of its symbols (1e-100·exp(−x²) is positive everywhere, even where no evaluation
+        can tell it from 0): the claim is then false at every point of the region, this one included."""
+        left = min(deadline - time.perf_counter(), 1.0)
+        if left <= 0:
+            return
+        try:
+            with time_limit(left):
+                r = sp.sympify(residue)
+                sign = "positive" if r.is_positive else ("negative" if r.is_negative else "")
+        except (ProofTimeout, ArithmeticError, TypeError, ValueError, RecursionError, NotImplementedError):
+            return
+        if not sign:
+            return
+        true_at, claim_at = sp.sympify(g.true[idx]).subs(at), sp.sympify(g.claimed[idx]).subs(at)
+        with mpmath.workdps(2 * DPS):
+            expected, got = _differing(mpmath.mpf(sp.N(true_at, 2 * DPS)), mpmath.mpf(sp.N(claim_at, 2 * DPS)))
+        if "differs by" in got:
+            got = got.split(" (differs by")[0] + f" (differs by {sp.N(claim_at - true_at, 6)})"
+        where = {g.names.get(k, str(k)): _short(v) for k, v in at.items() if k in g.names}
+        raise _Failed(Counterexample(f"{g.label} {g.entry_names[idx]}".strip()
+                                     + f" {_RESIDUE_FOUND}: the residue is {sign} for every value", where, expected, got))
+
+    def _differs_at(self, g: _Group, idx: int, at: dict[sp.Symbol, sp.Expr], exactly: bool, quick: bool = False) -> None:
+        """Raise _Failed when entry ``idx`` of the claim differs from the reference at the exact point ``at``:
+        numerically at the precision the point needs (and twice that), or ``exactly`` (``quick``: see _exact_sign)."""
+        label = f"{g.label} {g.entry_names[idx]}".strip()
+        if exactly:
+            true_at = sp.sympify(g.true[idx]).subs(at)
+            claim_at = sp.sympify(g.claimed[idx]).subs(at)
+            if _exact_sign(true_at - claim_at, quick) in (1, -1):
+                with mpmath.workdps(2 * DPS):
+                    expected, got = _differing(mpmath.mpf(sp.N(true_at, 2 * DPS)), mpmath.mpf(sp.N(claim_at, 2 * DPS)))
+                    if "differs by" in got:
+                        got = f"{mpmath.nstr(mpmath.mpf(sp.N(claim_at, 2 * DPS)), 12)} (differs by {_short(claim_at - true_at)}, exactly)"
+                where = {g.names.get(k, str(k)): _short(v) for k, v in at.items() if k in g.names}
+                raise _Failed(Counterexample(label, where, expected, got))
+            return
+        samples = {v: sample_at(val, sp.S.One) for v, val in at.items()}
+        point = _placed(samples, {})
+        args = [point[v] for v in g.variables]
+        with mpmath.workdps(point.dps):
+            try:
+                t = _num(_compile(g.variables, g.true)(*args)[idx])
+                c = _num(_compile(g.variables, g.claimed)(*args)[idx])
+            except (ZeroDivisionError, ValueError, OverflowError, TypeError):
+                return
+            if t is None:
+                raise ValueError("outside the function's real domain")  # no evidence either way: not counted
+            if c is None or abs(c - t) > _REL * max(1, abs(t)):
+                raise _Failed(Counterexample(label, _point_text(point, g.names), _fmt(t), _fmt(c) if c is not None else "not a real number"))
+            self._confirm_equal(g, _compile(g.variables, g.true), _compile(g.variables, g.claimed), args, idx, t, c, point)
 
     def _unproved(self, g: _Group, why: str) -> None:
         self.unproved.append(f"{g.label}: {why}")
@@ -339,30 +619,45 @@ def _as_mp(values: dict[sp.Symbol, sp.Expr]) -> Point:
         return {s: mpmath.mpf(sp.N(v, DPS)) if not isinstance(v, mpmath.mpf) else v for s, v in values.items()}
 
 
+@dataclass(frozen=True)
+class _Line:
+    """The breakpoints found along one input with the other inputs and the parameters fixed (exactly)."""
+
+    var: sp.Symbol
+    fixed: dict[sp.Symbol, sp.Expr]
+    breaks: list[sp.Expr]
+    pset: int
+
+
 def _scalar_points(
-    rule: Rule, inputs: Sequence[Input], pset: dict[sp.Symbol, sp.Expr], exprs: Sequence[sp.Basic], tag: Any
+    rule: Rule, inputs: Sequence[Input], pset: dict[sp.Symbol, sp.Expr], exprs: Sequence[sp.Basic], tag: Any,
+    lines: list[_Line] | None = None, pset_index: int = 0,
 ) -> list[Point]:
-    """Random points for scalar inputs, plus region and near-kink points along each input."""
+    """Random points for scalar inputs, plus region and near-kink points along each input (each at the precision
+    it needs); the breakpoints found along each input are added to ``lines`` when given."""
     rng = rng_for(rule.id, tag, tuple(sorted(map(str, pset.values()))))
     pvals = _as_mp(pset)
     points: list[Point] = []
     with mpmath.workdps(DPS):
         for _ in range(RANDOM_POINTS):
-            pt = {inp.symbol: draw(inp.domain, rng) for inp in inputs}
-            points.append(pt | pvals)
+            samples = {inp.symbol: draw_sample(inp.domain, rng) for inp in inputs}
+            points.append(_placed(samples, pvals, pset))
         for inp in inputs:
             var = inp.symbol
             assert isinstance(var, sp.Symbol)
             others = [o for o in inputs if o is not inp]
-            base = {o.symbol: draw(o.domain, rng) for o in others}
-            fixed = {s: sp.Float(str(v), DPS) for s, v in (base | pvals).items()}
-            breaks = breakpoints(exprs, var, fixed)
+            base = {o.symbol: draw_sample(o.domain, rng) for o in others}
+            fixed: dict[sp.Symbol, sp.Expr] = {s: exact_value(smp.value) for s, smp in base.items()} | dict(pset)
+            found = breakpoints(exprs, var, fixed)
             for kk in rule.kinks_for(inp.name):
                 loc = sp.sympify(kk.at).subs(fixed)
-                if loc.is_number:
-                    breaks.append(mpmath.mpf(sp.N(loc, DPS)))  # N: also an irrational kink
-            for v in near(breaks, inp.domain) + region_points(breaks, inp.domain, rng):
-                points.append(base | {var: v} | pvals)
+                if loc.is_number and loc.is_real:
+                    found.append(loc)  # also an irrational kink
+            breaks = distinct_sorted(found)
+            if lines is not None:
+                lines.append(_Line(var, fixed, breaks, pset_index))
+            for smp in near(breaks, inp.domain) + region_points(breaks, inp.domain, rng):
+                points.append(_placed(base | {var: smp}, pvals, pset))
     return points
 
 
@@ -391,17 +686,164 @@ def _scalar_groups(s: _Session, rule: Rule, function: sp.Basic, claims: dict[str
         c = concrete(claim, rule)
         psets = _param_sets(rule)
         points: list[Point] = []
+        lines: list[_Line] = []
         for k, pset in enumerate(psets):
-            pts = _scalar_points(rule, scalars, pset, [f, c], (tag, wrt, k))
+            pts = _scalar_points(rule, scalars, pset, [f, c], (tag, wrt, k), lines, k)
             points += pts
             if k == 0:
                 proof_points = pts
         label = f"{tag}∂/∂{wrt}"
-        g = _Group(label, variables, [true], [c], [""], points, names, fd=[(f, var)], proof_points=proof_points)
+        g = _Group(label, variables, [true], [c], [""], points, names, fd=[(f, var)], proof_points=proof_points,
+                   domains={inp.symbol: inp.domain for inp in scalars})
         s.run(g)
+        # declared kinks have their own, stricter check (the stated one-sided derivatives and conventions)
+        declared = [kk.at for kk in rule.kinks_for(wrt)] if not tag else []
+        _check_breakpoints(s, label, f, true, c, rule.input(wrt), [ln for ln in lines if ln.var == var], declared, names)
         if not tag:
             for kink in rule.kinks_for(wrt):
                 _check_kink(s, rule, kink, f, true, c, var, psets, scalars)
+
+
+def _value_kind(v: sp.Basic) -> tuple[str, sp.Expr | None]:
+    """('finite', v) for a finite real number, ('infinite', None) for ±∞ or complex ∞, ('undefined', None) else."""
+    v = sp.sympify(v)
+    if v in (sp.zoo, sp.oo, sp.S.NegativeInfinity):
+        return "infinite", None
+    if not v.is_number or v.has(sp.nan, sp.zoo, sp.oo, sp.S.NegativeInfinity):
+        return "undefined", None
+    n = sp.N(v, 30)
+    if n in (sp.zoo, sp.oo, sp.S.NegativeInfinity):
+        return "infinite", None
+    re_, im_ = n.as_real_imag()
+    if not (re_.is_Number and im_.is_Number) or re_ is sp.nan:
+        return "undefined", None
+    if abs(im_) > sp.Float("1e-25") * (1 + abs(re_)):
+        return "undefined", None
+    return "finite", v
+
+
+def _one_sided(expr: sp.Basic, var: sp.Symbol, b: sp.Expr, inside: sp.Expr, side: str) -> tuple[str, sp.Expr | None]:
+    """The limit of ``expr`` at ``b`` from the side of ``inside`` (a point of the adjacent region): the branch
+    active there, continued to b; a branch that is 0/0 at b goes to sympy's one-sided limit."""
+    branch, _ = resolve(expr, {var: inside})
+    kind, value = _value_kind(sp.sympify(branch).subs(var, b))
+    if kind == "undefined" and sp.sympify(branch).subs(var, b) is sp.nan:
+        kind, value = _value_kind(sp.limit(branch, var, b, "-" if side == "left" else "+"))
+    return kind, value
+
+
+def _same_number(a: sp.Expr, b: sp.Expr) -> bool | None:
+    """a = b, decided exactly (True/False); None when sympy cannot decide (equal to 2·DPS digits)."""
+    sign = _exact_sign(a - b)
+    if sign is None:
+        return None
+    return sign == 0
+
+
+def _check_breakpoints(s: _Session, label: str, f: sp.Basic, true: sp.Basic, claim: sp.Basic, inp: Input,
+                       lines: list[_Line], declared: list[sp.Expr], names: dict[sp.Symbol, str]) -> None:
+    """The claim exactly on every breakpoint of F and of the claim, where no sample point ever is.
+
+    At a breakpoint b inside the domain: F's branches on either side, continued to b, against F(b) (continuity),
+    and the one-sided derivatives (the branches of sympy's derivative, continued to b). Where F is continuous and
+    they agree, F is differentiable at b and the claim's value there must equal the derivative; at a kink (they
+    differ, both finite) it must lie in the subdifferential [min, max]; where F jumps, is not defined at b or has
+    an infinite one-sided slope, F has no derivative at b and that is recorded (``Verdict.extra``), not judged.
+    """
+    var = inp.symbol
+    assert isinstance(var, sp.Symbol)
+    name = names.get(var, str(var))
+    for line in lines:
+        feats = distinct_sorted(list(line.breaks) + edges(inp.domain))
+        kinks = [sp.sympify(at).subs(line.fixed) for at in declared]
+        for b in line.breaks:
+            if not in_domain(b, inp.domain) or any(_same_number(b, k) for k in kinks):
+                continue
+            pos = next(i for i, ft in enumerate(feats) if _same_number(ft, b))
+            room = [abs(b - feats[pos - 1]) if pos > 0 else sp.S.One, abs(feats[pos + 1] - b) if pos + 1 < len(feats) else sp.S.One]
+            delta = min([sp.S.One, room[0] / 2, room[1] / 2], key=lambda e: float(sp.N(e, 30)))
+            left, right = b - delta, b + delta
+            if not (in_domain(left, inp.domain) and in_domain(right, inp.domain)):
+                continue  # an edge of the domain: a one-sided point, where no two-sided derivative is claimed
+            at = line.fixed | {var: b}
+            # as many digits as it takes to tell b from its neighbours (1 + 1e-70 is not printed 1.0)
+            digits = 12 + sample_at(b, min(room, key=lambda e: float(sp.N(e, 30)))).dps - DPS
+            where = {names.get(k, str(k)): _short(v, digits if k == var else 12) for k, v in at.items() if k in names}
+            what = f"{label} at {name} = {where[name]}"
+            try:
+                with time_limit(s.seconds):
+                    verdict = _at_breakpoint(f, true, claim, var, b, left, right, line.fixed)
+            except (ProofTimeout, ArithmeticError, TypeError, ValueError, RecursionError, NotImplementedError) as exc:
+                why = "ran past its time limit" if isinstance(exc, ProofTimeout) else f"sympy could not decide ({type(exc).__name__})"
+                s.unproved.append(f"{what}: the value at the breakpoint {why}")
+                s.checks.append(Check(what, "checked", "exact value at the breakpoint", why))
+                continue
+            kind, detail, values = verdict
+            if kind == "differentiable":
+                want, got = values
+                same = _same_number(want, got) if got is not None else False
+                if same is False:
+                    with mpmath.workdps(2 * DPS):
+                        exp_text = _fmt(mpmath.mpf(sp.N(want, 2 * DPS)))
+                        got_text = _fmt(mpmath.mpf(sp.N(got, 2 * DPS))) if got is not None else "no real number"
+                        if exp_text == got_text and got is not None:
+                            exp_text, got_text = _differing(mpmath.mpf(sp.N(want, 2 * DPS)), mpmath.mpf(sp.N(got, 2 * DPS)))
+                    raise _Failed(Counterexample(f"{label} at a breakpoint, where F is differentiable", where, exp_text, got_text))
+                if same is None:
+                    s.unproved.append(f"{what}: the claim's value is not proved equal to the derivative there")
+                    s.checks.append(Check(what, "checked", "value at the breakpoint, equal to 400 digits", detail))
+                else:
+                    s.checks.append(Check(what, "proved", "exact value at the breakpoint", detail))
+            elif kind == "kink":
+                lo, hi, got = values
+                # F has no derivative here: a claim that gives no value is not false, one outside [lo, hi] is
+                if got is not None and not all(_exact_sign(e) in (0, 1) for e in (got - lo, hi - got)):
+                    got_text = _short(got)
+                    raise _Failed(Counterexample(f"{label} at a kink, where F is not differentiable", where,
+                                                 f"a value in the subdifferential [{_short(lo)}, {_short(hi)}]", got_text))
+                s.checks.append(Check(what, "proved", "exact value at the breakpoint", detail))
+                s.not_differentiable.append({"claim": label, "point": where, "what": "kink", "detail": detail,
+                                             "subdifferential": [_short(lo), _short(hi)],
+                                             "value": _short(got) if got is not None else None})
+            else:
+                s.checks.append(Check(what, "proved", "exact value at the breakpoint", detail))
+                s.not_differentiable.append({"claim": label, "point": where, "what": kind, "detail": detail})
+    if lines:
+        s.methods.add("exact values at the breakpoints")
+
+
+def _at_breakpoint(f: sp.Basic, true: sp.Basic, claim: sp.Basic, var: sp.Symbol, b: sp.Expr, left: sp.Expr,
+                   right: sp.Expr, fixed: dict[sp.Symbol, sp.Expr]) -> tuple[str, str, tuple[Any, ...]]:
+    """What F does at ``b`` and what the claim says there: (kind, detail, values) with kind 'differentiable'
+    (values: the derivative, the claim's value), 'kink' (the subdifferential's ends, the claim's value), or
+    'jump', 'undefined', 'infinite slope' (F has no derivative at b)."""
+    fs, ts, cs = (sp.sympify(e).subs(fixed) for e in (f, true, claim))
+    kind_b, f_b = _value_kind(fs.subs(var, b))
+    if kind_b != "finite":
+        return "undefined", "F is not defined here", ()
+    sides = {}
+    for side, inside in (("left", left), ("right", right)):
+        kind, value = _one_sided(fs, var, b, inside, side)
+        if kind != "finite" or value is None or f_b is None or _same_number(value, f_b) is not True:
+            return "jump", f"F jumps here (F = {_short(f_b)}; from the {side}, {_short(value) if value is not None else kind})", ()
+        sides[side] = _one_sided(ts, var, b, inside, side)
+    (kl, dl), (kr, dr) = sides["left"], sides["right"]
+    if "infinite" in (kl, kr):
+        return "infinite slope", "F is continuous here but its slope is infinite", ()
+    if kl != "finite" or kr != "finite":
+        raise ValueError("a one-sided derivative is undefined")
+    assert dl is not None and dr is not None
+    kind_c, c_b = _value_kind(cs.subs(var, b))
+    got = c_b if kind_c == "finite" else None
+    same = _same_number(dl, dr)
+    if same is None:
+        raise ValueError("the one-sided derivatives cannot be compared")
+    if same:
+        return "differentiable", f"F is differentiable here, with derivative {_short(dl)}", (dl, got)
+    lo, hi = (dl, dr) if _exact_sign(dr - dl) == 1 else (dr, dl)
+    claimed = f"gives {_short(got)}, inside" if got is not None else "gives no value; F's derivative does not exist, its"
+    return "kink", (f"F has a kink here (one-sided derivatives {_short(dl)} and {_short(dr)}); the claim "
+                    f"{claimed} subdifferential is [{_short(lo)}, {_short(hi)}]"), (lo, hi, got)
 
 
 def _check_kink(
@@ -421,8 +863,10 @@ def _check_kink(
                 fixed[o.symbol] = sp.Rational(mpmath.nstr(draw(o.domain, rng), 6))
             loc = sp.sympify(kink.at).subs(fixed)
             point_text = _point_text(_as_mp(fixed | {var: loc}), names)
-            with mpmath.workdps(DPS):
-                loc_mp = mpmath.mpf(sp.N(loc, DPS))
+            # _SIDE is absolute: a kink at 10^300 needs 300 more digits for loc ± _SIDE to differ from loc
+            kdps = sample_at(loc, sp.S.One).dps if loc.is_number and loc != 0 else DPS
+            with mpmath.workdps(kdps):
+                loc_mp = mpmath.mpf(sp.N(loc, kdps))
                 fvals = {}
                 for side, sign_ in (("left", -1), ("right", 1)):
                     at = loc_mp + sign_ * _SIDE
@@ -434,7 +878,7 @@ def _check_kink(
                     if got is None or want is None or abs(got - want) > mpmath.mpf("1e-20") * max(1, abs(got)):
                         raise _Failed(Counterexample(f"{label}: {side} derivative", point_text, _fmt(got), _fmt(want)))
                     # exact: the branch active on this side, continued to the kink
-                    branch, _ = resolve(true.subs(fixed), {var: sp.Float(at, DPS)})
+                    branch, _ = resolve(true.subs(fixed), {var: at})
                     exact = sp.sympify(branch).subs(var, loc) - sp.sympify(stated).subs(fixed)
                     if s.prove and prove_zero(exact, s.seconds)[0] is None:
                         all_exact = False
@@ -458,8 +902,9 @@ def _check_kink(
             if not kink.jump:
                 with mpmath.workdps(DPS):
                     ends = [_num(sp.N(concrete(e_, rule).subs(fixed), DPS)) for e_ in (kink.left, kink.right)]
-                assert ends[0] is not None and ends[1] is not None
-                lo_v, hi_v = min(ends), max(ends)
+                lo_v, hi_v = ends[0], ends[1]
+                assert lo_v is not None and hi_v is not None
+                lo_v, hi_v = min(lo_v, hi_v), max(lo_v, hi_v)
                 for who, val in (("PyTorch", kink.torch), ("JAX", kink.jax)):
                     if val is None:
                         continue
@@ -1018,7 +1463,7 @@ def verify_rule(
             checks=tuple(s.checks) + (Check(failure.cx.claim, "failed", "randomized 50-digit testing", failure.cx.describe()),),
             content_hash=rule_hash(rule), verifier_version=VERIFIER_VERSION, extra=_extra(s),
         )
-    status = "proved" if not s.unproved and prove else "checked"
+    status: Status = "proved" if not s.unproved and prove else "checked"
     reason = "" if status == "proved" else ("; ".join(s.unproved) if s.unproved else "no symbolic proof attempted")
     return Verdict(
         rule_id=rule.id, status=status, methods=tuple(sorted(s.methods)), points=s.points,
@@ -1041,8 +1486,11 @@ def _real_at(fns: Sequence[Callable[..., Any] | None], args: list[Any]) -> bool:
 
 
 def _extra(s: _Session) -> dict[str, Any]:
-    """The optional evidence asked for (empty for a plain run, so the record does not change)."""
+    """The optional evidence asked for, and the breakpoints where F has no derivative (a kink, a jump, an infinite
+    slope, a point where F is not defined) other than the declared kinks; empty otherwise."""
     out: dict[str, Any] = {}
+    if s.not_differentiable:
+        out["not_differentiable"] = list(s.not_differentiable)
     if s.skip_undefined:
         out["skipped_points"] = s.skipped
     if s.keep_points:

@@ -13,7 +13,7 @@ from cheatsheet.rule import Rule
 __all__ = ["VERIFIER_VERSION", "catalog_fingerprint", "rule_hash"]
 
 #: Bump when the verifier's method changes, so that cached verdicts are recomputed.
-VERIFIER_VERSION = "1.2"
+VERIFIER_VERSION = "1.3"
 
 
 def _canon(value: Any) -> str:

@@ -17,7 +17,8 @@ from cheatsheet.rule import Rule
 from cheatsheet.verify.hashing import VERIFIER_VERSION, rule_hash
 from cheatsheet.verify.verdict import Verdict
 
-__all__ = ["RECORD_PATH", "load_record", "record_json", "verdict_for", "write_record"]
+__all__ = ["RECORD_PATH", "load_record", "load_record_file", "record_json", "verdict_for", "with_conformance",
+           "write_record"]
 
 RECORD_PATH = Path(__file__).resolve().parent.parent / "data" / "verdicts.json"
 
@@ -33,6 +34,20 @@ def load_record(path: Path = RECORD_PATH) -> dict[str, dict[str, Any]]:
     return rules
 
 
+def load_record_file(path: Path) -> tuple[dict[str, dict[str, Any]], str | None]:
+    """The rules table of the record at ``path`` and the verifier version it was written by, read now (not
+    memoized: a build must see the file as it is). A missing, unreadable or malformed file is an empty table:
+    a record is evidence to reuse, so without one every rule is simply verified."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}, None
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), dict):
+        return {}, None
+    version = data.get("verifier_version")
+    return data["rules"], version if isinstance(version, str) else None
+
+
 def verdict_for(rule: Rule) -> Verdict:
     """The shipped verdict for ``rule``, or an ``unverified`` one when the record is stale or silent."""
     entry = load_record().get(rule.id)
@@ -44,6 +59,25 @@ def verdict_for(rule: Rule) -> Verdict:
             reason="the rule changed since it was verified (content hash differs); run `cheatsheet verify`",
         )
     return Verdict.from_dict(entry)
+
+
+def with_conformance(verdicts: Iterable[Verdict], path: Path) -> list[Verdict]:
+    """Each verdict with the PyTorch comparison (``extra["torch"]``) that the record at ``path`` holds for the
+    same rule content and verifier version, as a verdict read from the record has it: a rule verified now
+    (``cheatsheet build --reverify``, an edited rule back to its recorded form) prints the same card as one
+    read from the record."""
+    import dataclasses
+
+    table, version = load_record_file(path)
+    out = []
+    for v in verdicts:
+        entry = table.get(v.rule_id) if version == VERIFIER_VERSION else None
+        torch = entry.get("extra", {}).get("torch") if isinstance(entry, dict) else None
+        if (torch is not None and "torch" not in v.extra and entry is not None
+                and entry.get("content_hash") == v.content_hash and entry.get("verifier_version") == VERIFIER_VERSION):
+            v = dataclasses.replace(v, extra={**v.extra, "torch": torch})
+        out.append(v)
+    return out
 
 
 def record_json(verdicts: Iterable[Verdict], previous: dict[str, dict[str, Any]] | None = None,

@@ -17,9 +17,10 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+import mpmath
 import sympy as sp
 
-__all__ = ["ProofTimeout", "prove_nonnegative", "prove_zero", "resolve", "time_limit"]
+__all__ = ["ProofTimeout", "prove_nonnegative", "prove_zero", "resolve", "sympy_point", "time_limit"]
 
 
 class ProofTimeout(Exception):
@@ -115,6 +116,19 @@ def prove_nonnegative(expr: sp.Basic, seconds: float) -> tuple[str | None, str]:
     return None, "sympy could not show the bound is non-negative"
 
 
+def sympy_point(point: Mapping[sp.Basic, Any]) -> dict[sp.Basic, Any]:
+    """``point`` with every mpmath number as a sympy Float of all its bits: sympify would round it to the
+    precision mpmath happens to be at (53 bits by default), and a point 1e-70 beside a breakpoint would
+    land on it."""
+    out: dict[sp.Basic, Any] = {}
+    for k, v in point.items():
+        if isinstance(v, mpmath.mpf):
+            out[k] = sp.Float._new(v._mpf_, max(53, int(v._mpf_[3])))
+        else:
+            out[k] = v
+    return out
+
+
 def _truth(cond: sp.Basic, point: Mapping[sp.Basic, Any]) -> bool:
     value = cond.subs(point)
     if value in (sp.true, sp.false):
@@ -123,6 +137,7 @@ def _truth(cond: sp.Basic, point: Mapping[sp.Basic, Any]) -> bool:
 
 
 def _sign_at(e: sp.Basic, point: Mapping[sp.Basic, Any]) -> int:
+    # evalf is adaptive: 30 correct digits of the value, however much cancels (x − 1 − 1e-70 at x = 1 + 5e-71)
     value = sp.sympify(e).subs(point).evalf(30)
     if not value.is_number or not value.is_real:
         raise ValueError(f"{e} is not a real number at the sample point")
@@ -136,6 +151,7 @@ def resolve(expr: sp.Basic, point: Mapping[sp.Basic, Any]) -> tuple[sp.Basic, tu
     region). The point must not lie on a branch boundary.
     """
     pattern: list[Any] = []
+    point = sympy_point(point)
 
     def walk(e: sp.Basic) -> sp.Basic:
         if not e.args:
@@ -161,8 +177,11 @@ def resolve(expr: sp.Basic, point: Mapping[sp.Basic, Any]) -> tuple[sp.Basic, tu
             return sp.Integer(1 if s > 0 else 0)
         if isinstance(e, (sp.Max, sp.Min)):
             args = [walk(a) for a in e.args]
-            values = [sp.sympify(a).subs(point).evalf(30) for a in args]
-            best = values.index(max(values) if isinstance(e, sp.Max) else min(values))
+            want = 1 if isinstance(e, sp.Max) else -1
+            best = 0
+            for k in range(1, len(args)):  # by the sign of each difference: exact however close the arguments are
+                if _sign_at(args[k] - args[best], point) == want:
+                    best = k
             pattern.append(("max" if isinstance(e, sp.Max) else "min", best))
             return args[best]
         new_args = [walk(a) for a in e.args]

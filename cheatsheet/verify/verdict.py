@@ -39,10 +39,13 @@ class Check:
 class Verdict:
     """The verdict on one rule.
 
-    ``proved``: every claim was proved symbolically and passed the numeric gate; ``checked``: every
-    claim passed 50-digit randomized identity testing but at least one symbolic proof did not go
-    through (``reason`` says which and why); ``failed``: a claim is false (``counterexample``);
-    ``unverified``: the shipped record has no verdict for this version of the rule.
+    ``proved``: every claim was proved symbolically (region by region for a piecewise one, every region
+    sampled) and passed the numeric gate and the exact check at its breakpoints; ``checked``: every claim
+    passed those but at least one symbolic proof did not go through, and the residue it left was sought
+    and not found (``reason`` says which claim, why, and where it looked); ``failed``: a claim is false
+    (``counterexample``); ``unverified``: the shipped record has no verdict for this version of the rule.
+    ``extra["not_differentiable"]`` lists the breakpoints where the function has no derivative (a jump,
+    a kink other than a declared one, an infinite slope, a point where it is not defined).
     """
 
     rule_id: str
