@@ -29,7 +29,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import cheatsheet
-    from cheatsheet.verify.runner import verify_many
+    from cheatsheet.verifier.runner import verify_many
 
     rules = cheatsheet.rules()
     cold, cached, per_rule = [], [], []

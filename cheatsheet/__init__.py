@@ -29,9 +29,9 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from cheatsheet.checker import CheckResult
+    from cheatsheet.checking.claim import CheckResult
     from cheatsheet.rule import FAMILIES, Rule
-    from cheatsheet.verify.verdict import Verdict
+    from cheatsheet.verifier.verdict import Verdict
 
 
 class UnknownRuleError(KeyError):
@@ -81,7 +81,7 @@ def families() -> dict[str, str]:
 
 def verify(ids: list[str] | None = None, *, jobs: int = 1, use_cache: bool = True) -> list[Verdict]:
     """Run the verifier on the given rules (default: all) and return their verdicts."""
-    from cheatsheet.verify.runner import verify_many
+    from cheatsheet.verifier.runner import verify_many
 
     selected = rules() if not ids else [get(i) for i in ids]
     return verify_many(selected, jobs=jobs, use_cache=use_cache)
@@ -89,12 +89,12 @@ def verify(ids: list[str] | None = None, *, jobs: int = 1, use_cache: bool = Tru
 
 def check(f: str, claim: str, wrt: str | None = None, **params: Any) -> CheckResult:
     """Is ``claim`` the derivative of ``f`` w.r.t. ``wrt``? Text in the safe grammar; ``params`` are
-    exact numbers for symbols (``a=2``). Returns a verdict with its evidence (see :mod:`cheatsheet.checker`).
+    exact numbers for symbols (``a=2``). Returns a verdict with its evidence (see :mod:`cheatsheet.checking.claim`).
 
     >>> cheatsheet.check("sigmoid(x)", "sigmoid(x)*(1 - sigmoid(x))").holds  # doctest: +SKIP
     True
     """
-    from cheatsheet.checker import check as _check
+    from cheatsheet.checking.claim import check as _check
 
     return _check(f, claim, wrt, **params)
 
@@ -105,7 +105,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(rule, name)
     if name == "Verdict":
-        from cheatsheet.verify.verdict import Verdict
+        from cheatsheet.verifier.verdict import Verdict
 
         return Verdict
     raise AttributeError(f"module 'cheatsheet' has no attribute {name!r}")

@@ -33,7 +33,7 @@ ALL_FORMATS = ("pdf", "html", "json", "latex", "md")
 _PACKAGE = Path(__file__).resolve().parent
 _DEPENDENCIES = ("sympy", "mpmath", "jinja2", "weasyprint", "pydyf", "ziamath", "ziafont", "latex2mathml", "numpy")
 MATH_PX = 10.4  # formula size in CSS px (7.8 pt), matched to the 7.4 pt Termes text
-# cheatsheet.custom.MAX_FILE_BYTES, the largest rule file (not imported: custom imports sympy, which the
+# cheatsheet.checking.rulefile.MAX_FILE_BYTES, the largest rule file (not imported: custom imports sympy, which the
 # no-change path must not; a test keeps the two equal)
 RULE_FILE_BYTES = 1_000_000
 
@@ -183,12 +183,12 @@ class _Stages:
 def _load_rules(opts: BuildOptions) -> list[Any]:
     """The catalog, plus the rules of --rules files and of installed plugin catalogs (entry point group
     ``cheatsheet.catalogs``), loaded, validated and verified under a time limit; bad input raises
-    :class:`cheatsheet.custom.CustomRuleError` (exit code 2, or 1 for a false claim) before anything is written."""
+    :class:`cheatsheet.checking.rulefile.CustomRuleError` (exit code 2, or 1 for a false claim) before anything is written."""
     rules = list(cheatsheet.rules())
     if opts.rule_files or opts.plugins:
-        from cheatsheet import custom
+        from cheatsheet.checking import rulefile
 
-        rules += custom.load_for_build(opts.rule_files, rules, plugins=opts.plugins)
+        rules += rulefile.load_for_build(opts.rule_files, rules, plugins=opts.plugins)
     return rules
 
 
@@ -196,8 +196,8 @@ def _verified(rules: Sequence[Any], opts: BuildOptions, notes: list[str] | None 
     """Every rule's verdict: from the shipped record where it vouches for the rule (same content hash and
     verifier version), else from the user's cache, else verified now; ``--reverify`` verifies every rule.
     ``notes`` gets how many came from where, for the stage line."""
-    from cheatsheet.verify import record
-    from cheatsheet.verify.runner import verify_sources
+    from cheatsheet.verifier import record
+    from cheatsheet.verifier.runner import verify_sources
 
     # record.RECORD_PATH is read here, not bound at import, so that tests can point the build at a copy
     done = verify_sources(rules, jobs=opts.jobs, use_cache=not opts.reverify,
@@ -281,7 +281,7 @@ def _typeset(cards: Sequence[Any], jobs: int = 1) -> tuple[dict[str, str], dict[
 
 def _plots(rules: Sequence[Any], cards: Sequence[Any]) -> dict[str, str]:
     from cheatsheet.render.plots import plot_svg
-    from cheatsheet.verify.hashing import rule_hash
+    from cheatsheet.verifier.hashing import rule_hash
 
     out: dict[str, str] = {}
     folder = _cache_root() / "plots"
@@ -307,11 +307,11 @@ def _plots(rules: Sequence[Any], cards: Sequence[Any]) -> dict[str, str]:
 
 
 def _cached_entry() -> Callable[[Any, Any], dict[str, Any]]:
-    """:func:`cheatsheet.export.rule_entry`, cached by the pickled rule and verdict and the package's code
+    """:func:`cheatsheet.render.rules_json.rule_entry`, cached by the pickled rule and verdict and the package's code
     outside the catalog (printing a rule's entry takes about 7 ms; an edit re-prints only that rule)."""
     import pickle
 
-    from cheatsheet.export import rule_entry
+    from cheatsheet.render.rules_json import rule_entry
 
     code = hashlib.sha256()
     for path in sorted(p for p in _PACKAGE.rglob("*.py") if "catalog" not in p.relative_to(_PACKAGE).parts):
@@ -337,7 +337,7 @@ def _cached_entry() -> Callable[[Any, Any], dict[str, Any]]:
 
 def _meta(rules: Sequence[Any], verdicts: Sequence[Any]) -> Any:
     from cheatsheet.render.html import Meta
-    from cheatsheet.verify.hashing import catalog_fingerprint
+    from cheatsheet.verifier.hashing import catalog_fingerprint
 
     counts = {s: sum(v.status == s for v in verdicts) for s in ("proved", "checked")}
     return Meta(
@@ -425,15 +425,15 @@ def _render(opts: BuildOptions, stages: _Stages) -> dict[str, bytes]:
                 files[f"cheatsheet{PAPERS[p].suffix}.pdf"] = pdf
     with stages.stage("exports"):
         if "json" in opts.formats:
-            from cheatsheet.export import export_json
+            from cheatsheet.render.rules_json import export_json
 
             files["rules.json"] = export_json(rules, verdicts, entry=_cached_entry()).encode("utf-8")
         if "latex" in opts.formats:
-            from cheatsheet.render.exports import latex_document
+            from cheatsheet.render.documents import latex_document
 
             files["cheatsheet.tex"] = latex_document(view.sections(cards), meta).encode("utf-8")
         if "md" in opts.formats:
-            from cheatsheet.render.exports import markdown_document
+            from cheatsheet.render.documents import markdown_document
 
             files["cheatsheet.md"] = markdown_document(view.sections(cards), meta).encode("utf-8")
     return files

@@ -2,7 +2,7 @@
 
 Each class knows its elementary definition (used by the verifier, which never trusts the class's own
 derivative), its derivative in textbook form (so that sympy's ``diff`` of a rule written with it stays
-readable) and its float and exact implementations (used by :mod:`cheatsheet.numeric`). The standard
+readable) and its float and exact implementations (used by :mod:`cheatsheet.evaluate.numeric`). The standard
 symbols that every catalog module shares (the index symbols, the vector length ``n``) live here too, so
 that rules written in different modules agree on them.
 """

@@ -23,7 +23,7 @@ from cheatsheet.notation import k as _k
 from cheatsheet.notation import n as _n
 
 if TYPE_CHECKING:
-    from cheatsheet.verify.verdict import Verdict
+    from cheatsheet.verifier.verdict import Verdict
 
 __all__ = [
     "FAMILIES",
@@ -49,7 +49,7 @@ FAMILIES: dict[str, str] = {
     "loss": "Losses",
     "normalization": "Normalization",
     "matrix": "Matrix calculus",
-    "custom": "Custom rules",  # rules a user adds from TOML files or plugins (cheatsheet.custom)
+    "custom": "Custom rules",  # rules a user adds from TOML files or plugins (cheatsheet.checking.rulefile)
 }
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -153,8 +153,8 @@ class Kink:
         """The interval [lower, upper] spanned by the one-sided derivatives (ordered at ``values``).
 
         ``values`` maps parameter symbols to sympy numbers; any other value is read by
-        :func:`cheatsheet.parse.exact_number` (``subs`` would parse a str as code)."""
-        from cheatsheet.parse import exact_number
+        :func:`cheatsheet.checking.parse.exact_number` (``subs`` would parse a str as code)."""
+        from cheatsheet.checking.parse import exact_number
 
         given = {k: v if isinstance(v, sp.Basic) else exact_number(v, f"value of {k}") for k, v in (values or {}).items()}
         lo, hi = sp.sympify(self.left), sp.sympify(self.right)
@@ -325,9 +325,9 @@ class Rule:
 
         Inputs are numbers or array-likes of numbers; parameters are numbers or text such as ``'1/3'``
         (read by the safe grammar); ``dps`` (1 to 1000) is the digits of an exact result, which are
-        correct or a :class:`~cheatsheet.numeric.PrecisionError` is raised (see :mod:`cheatsheet.numeric`).
+        correct or a :class:`~cheatsheet.evaluate.numeric.PrecisionError` is raised (see :mod:`cheatsheet.evaluate.numeric`).
         """
-        from cheatsheet import numeric
+        from cheatsheet.evaluate import numeric
 
         return numeric.evaluate(self, inputs, kwargs, exact=exact, dps=dps)
 
@@ -339,20 +339,20 @@ class Rule:
         At a kink the value is PyTorch's convention. Inputs, parameters, ``exact`` and ``dps`` as for
         :meth:`evaluate`.
         """
-        from cheatsheet import numeric
+        from cheatsheet.evaluate import numeric
 
         return numeric.derivative_at(self, inputs, kwargs, wrt=wrt, exact=exact, dps=dps)
 
     def to_numpy(self, wrt: str | None = None) -> tuple[Any, Any]:
         """Plain numpy callables ``(f, df)`` taking the inputs then the parameters as keywords."""
-        from cheatsheet import numeric
+        from cheatsheet.evaluate import numeric
 
         return numeric.to_numpy(self, wrt=wrt)
 
     @property
     def verdict(self) -> Verdict:
         """The verdict from the verification record shipped with the package (never re-verifies)."""
-        from cheatsheet.verify.record import verdict_for
+        from cheatsheet.verifier.record import verdict_for
 
         return verdict_for(self)
 
@@ -415,7 +415,7 @@ def _validate(rule: Rule) -> None:
     for what, value in _data_fields(rule):
         if value is not None and not isinstance(value, sp.Basic) and (type(value) is not int):
             raise _fail(rid, f"{what} must be a sympy expression (or an int), got {type(value).__name__}; "
-                             "read text with cheatsheet.parse.parse, never sympify")
+                             "read text with cheatsheet.checking.parse.parse, never sympify")
     if not rule.title.strip():
         raise _fail(rid, "title is empty; expected a short human title such as 'Sigmoid'")
     if rule.family not in FAMILIES:

@@ -94,7 +94,7 @@ def full_build(tmp_path_factory: pytest.TempPathFactory) -> Sheet:
         raise _FAILED
     if _SHEET is None:
         from cheatsheet.build import BuildOptions, build
-        from cheatsheet.verify import record
+        from cheatsheet.verifier import record
 
         out, cache = tmp_path_factory.mktemp("sheet") / "build", session_cache(tmp_path_factory)
         calls: list[list[str]] = []
@@ -152,8 +152,8 @@ def catalog_view(sheet: Sheet) -> CatalogView:
     global _VIEW
     if _VIEW is None:
         import cheatsheet
-        from cheatsheet.verify import record
-        from cheatsheet.verify.runner import verify_many
+        from cheatsheet.verifier import record
+        from cheatsheet.verifier.runner import verify_many
 
         rules = cheatsheet.rules()
         with cache_env(sheet.cache):  # as the build has them: from the shipped record where it vouches for them

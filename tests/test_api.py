@@ -144,7 +144,7 @@ def test_import_reads_the_record_and_runs_no_verifier() -> None:
     """`import cheatsheet; get(...)` and a verdict look-up do not import the verifier engine or torch."""
     code = (
         "import sys, cheatsheet; r = cheatsheet.get('sigmoid'); v = r.verdict; "
-        "print(v.status, 'cheatsheet.verify.engine' in sys.modules, 'torch' in sys.modules, 'weasyprint' in sys.modules)"
+        "print(v.status, 'cheatsheet.verifier.engine' in sys.modules, 'torch' in sys.modules, 'weasyprint' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["proved", "False", "False", "False"]
@@ -189,7 +189,7 @@ def test_exact_evaluation_that_cannot_reach_its_digits_says_so() -> None:
     import sympy as sp
 
     from cheatsheet.notation import sigmoid
-    from cheatsheet.numeric import PrecisionError
+    from cheatsheet.evaluate.numeric import PrecisionError
     from cheatsheet.rule import Input, Rule
 
     with mpmath.workdps(30):
@@ -236,7 +236,7 @@ def test_check_takes_the_command_lines_domain_form() -> None:
     assert r.holds and r.domains == {"x": "x > 0"} and r.inferred == ()
     r = cheatsheet.check("log(x - c)", "1/(x - c)", domain=["x=(2, inf)"], c=2, prove=False)
     assert r.holds and r.domains["x"] == "x > 2"
-    from cheatsheet.parse import InputError
+    from cheatsheet.checking.parse import InputError
 
     with pytest.raises(InputError, match="expected NAME=SET"):
         cheatsheet.check("log(x)", "1/x", domain="positive")
@@ -251,7 +251,7 @@ def test_wrt_accepts_greek_letters_as_the_grammar_reads_them() -> None:
     r = cheatsheet.check("α^2 + β", "2*α", wrt="α", prove=False)
     assert r.holds and r.wrt == "alpha"
     assert cheatsheet.check("x*λ", "x", wrt="λ", domain={"λ": "positive"}, prove=False).holds
-    from cheatsheet.parse import InputError
+    from cheatsheet.checking.parse import InputError
 
     with pytest.raises(InputError, match="--wrt σ: expected a variable name such as x"):
         cheatsheet.check("x^2", "2*x", wrt="σ")

@@ -290,7 +290,7 @@ def _new_files(folder: Path, before: set[str]) -> set[str]:
 
 @pytest.fixture
 def cache_folders(cached: Sheet) -> Iterator[dict[str, Path]]:
-    from cheatsheet.verify.hashing import VERIFIER_VERSION
+    from cheatsheet.verifier.hashing import VERIFIER_VERSION
 
     yield {
         "verdicts": cached.cache / "verdicts" / VERIFIER_VERSION,
@@ -305,7 +305,7 @@ def test_one_rule_edit_redoes_only_that_rule(cached: Sheet, cache_folders: dict[
     """asin's derivative printed in its stable form 1/√((1 − x)(1 + x)): only asin is re-verified, only that
     formula re-typeset and its plot re-drawn, only the cards that print it re-measured, and only the pages
     whose HTML changed are drawn again. Reverting the edit draws nothing and gives back the same bytes."""
-    from cheatsheet.latex import latex
+    from cheatsheet.printing.latex import latex
 
     rule = cheatsheet.get("asin")
     (stable,) = dict(rule.stable_derivative).values()
@@ -384,7 +384,7 @@ def test_rules_json_is_the_export(sheet: Sheet) -> None:
     """build/rules.json is the JSON export of the verified catalog, valid against its schema."""
     import jsonschema
 
-    from cheatsheet.export import export_json, schema
+    from cheatsheet.render.rules_json import export_json, schema
 
     view = catalog_view(sheet)
     text = sheet.path("rules.json").read_text(encoding="utf-8")
@@ -396,7 +396,7 @@ def test_rules_json_is_the_export(sheet: Sheet) -> None:
 def test_build_cache_sits_next_to_the_verdicts(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
     """The build's cache folder (computed without importing the verifier) is the verdict cache's sibling."""
     from cheatsheet.build import _cache_root
-    from cheatsheet.verify.runner import cache_dir
+    from cheatsheet.verifier.runner import cache_dir
 
     for name in ("CHEATSHEET_CACHE_DIR", "XDG_CACHE_HOME"):
         monkeypatch.delenv(name, raising=False)
@@ -603,8 +603,8 @@ def test_damaged_cache_entries_are_recomputed_pdf(cached: Sheet, tmp_path: Path,
 def test_damaged_verdict_cache_entries_are_verified_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A verdict entry that is damaged, edited (a failed rule made 'proved'), or another rule's is no verdict:
     the rule is verified again and gets the same verdict as a clean run."""
-    from cheatsheet.verify.hashing import VERIFIER_VERSION, rule_hash
-    from cheatsheet.verify.runner import verify_many
+    from cheatsheet.verifier.hashing import VERIFIER_VERSION, rule_hash
+    from cheatsheet.verifier.runner import verify_many
 
     monkeypatch.setenv("CHEATSHEET_CACHE_DIR", str(tmp_path))
     rules = [cheatsheet.get(i) for i in ("relu", "tanh", "exp", "sigmoid", "softsign")]
@@ -741,7 +741,7 @@ def test_stale_temporary_files_only_ours(tmp_path: Path) -> None:
 def test_rule_file_limit_matches(monkeypatch: pytest.MonkeyPatch) -> None:
     """The build reads --rules files for its fingerprint with the loader's size limit (kept apart: no sympy)."""
     from cheatsheet import build as build_module
-    from cheatsheet.custom import MAX_FILE_BYTES
+    from cheatsheet.checking.rulefile import MAX_FILE_BYTES
 
     assert build_module.RULE_FILE_BYTES == MAX_FILE_BYTES
 

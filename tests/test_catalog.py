@@ -11,8 +11,8 @@ import pytest
 import sympy as sp
 
 import cheatsheet
-from cheatsheet.expand import expand_where
-from cheatsheet.latex import latex
+from cheatsheet.evaluate.expand import expand_where
+from cheatsheet.printing.latex import latex
 from cheatsheet.rule import Rule
 
 RULES = cheatsheet.rules()

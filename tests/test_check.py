@@ -17,9 +17,9 @@ import sympy as sp
 from click.testing import CliRunner
 
 import cheatsheet
-from cheatsheet.checker import CheckResult, check
-from cheatsheet.cli_check import check as check_command
-from cheatsheet.parse import InputError, LimitError, ParseError, parse
+from cheatsheet.checking.claim import CheckResult, check
+from cheatsheet.cli.check import check as check_command
+from cheatsheet.checking.parse import InputError, LimitError, ParseError, parse
 from cheatsheet.timelimit import TimeLimitError
 
 x = sp.Symbol("x", real=True)
@@ -231,7 +231,7 @@ def test_hostile_input_through_a_real_process(tmp_path: Path) -> None:
     """The same through a separate Python process calling the command (no test harness in between)."""
     target = tmp_path / "pwned"
     code = (
-        "import sys; from cheatsheet.cli_check import check; "
+        "import sys; from cheatsheet.cli.check import check; "
         "check(args=sys.argv[1:], prog_name='cheatsheet check')"
     )
     proc = subprocess.run(
@@ -265,7 +265,7 @@ def test_steep_and_irrationally_kinked_functions() -> None:
 def test_engine_skips_undefined_points_only_when_asked() -> None:
     """verify_rule(skip_undefined=True) drops points where F is not real; by default it still raises."""
     from cheatsheet.rule import Input, Rule
-    from cheatsheet.verify.engine import verify_rule
+    from cheatsheet.verifier.engine import verify_rule
 
     rule = Rule("log_on_reals", "log on all reals", "custom", (Input("x", x),), sp.sqrt(x), 1 / (2 * sp.sqrt(x)))
     with pytest.raises(ValueError, match="is the input domain right"):

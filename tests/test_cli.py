@@ -22,10 +22,10 @@ from click.testing import CliRunner, Result
 import cheatsheet
 import cheatsheet.catalog
 from cheatsheet.cli import describe, main, text, text_set
-from cheatsheet.export import export_json, schema
+from cheatsheet.render.rules_json import export_json, schema
 from cheatsheet.notation import Indicator, MaxOver, sigmoid
 from cheatsheet.rule import Input, Kink, Param, Rule
-from cheatsheet.verify import record
+from cheatsheet.verifier import record
 
 SHIPPED = record.RECORD_PATH
 SEEDS = ("exp", "relu", "sigmoid")
@@ -151,7 +151,7 @@ def test_show_sigmoid() -> None:
 
 def test_show_latex() -> None:
     """--latex prints the formulas as the LaTeX the sheet typesets."""
-    from cheatsheet.latex import latex
+    from cheatsheet.printing.latex import latex
 
     result = run("show", "sigmoid", "--latex")
     derivative = latex(cheatsheet.get("sigmoid").derivatives["input"])
@@ -180,7 +180,7 @@ def test_show_unknown_id() -> None:
 @pytest.mark.parametrize("rule", cheatsheet.rules(), ids=lambda r: r.id)
 def test_show_every_rule(rule: Rule) -> None:
     """Every rule of the catalog shows, in text and in LaTeX, with each derivative printed."""
-    from cheatsheet.latex import latex
+    from cheatsheet.printing.latex import latex
 
     out = describe(rule)
     assert out.startswith(f"{rule.id}: {rule.title}")
@@ -434,7 +434,7 @@ def test_check_help_states_the_timeout_range() -> None:
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), 1e308, 1e10, 0, -1, 3600.5])
 def test_python_check_validates_the_timeout(value: float) -> None:
     """cheatsheet.check(timeout=...) refuses the same values with a clear InputError (a ValueError)."""
-    from cheatsheet.parse import InputError
+    from cheatsheet.checking.parse import InputError
 
     with pytest.raises(InputError, match=r"^timeout .*: expected a number of seconds more than 0 and at most 3600$"):
         cheatsheet.check("x^2", "2*x", timeout=value)

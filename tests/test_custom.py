@@ -16,8 +16,8 @@ import pytest
 import sympy as sp
 from sympy.core.parameters import evaluate
 
-from cheatsheet.cli_check import as_click_error
-from cheatsheet.custom import (
+from cheatsheet.cli.check import as_click_error
+from cheatsheet.checking.rulefile import (
     ENTRY_POINT_GROUP,
     CustomRuleError,
     load_custom_rules,
@@ -25,7 +25,7 @@ from cheatsheet.custom import (
     plugin_rules,
     verify_custom,
 )
-from cheatsheet.latex import latex
+from cheatsheet.printing.latex import latex
 from cheatsheet.notation import sigmoid
 from cheatsheet.rule import FAMILIES
 
@@ -244,7 +244,7 @@ def test_example_plugin_installs_with_pip(tmp_path: Path, monkeypatch: pytest.Mo
 def test_load_for_build(tmp_path: Path) -> None:
     """The build's entry point: rules out, or one CustomRuleError with the exit status, before any output."""
     import cheatsheet
-    from cheatsheet.custom import load_for_build
+    from cheatsheet.checking.rulefile import load_for_build
 
     assert [r.id for r in load_for_build([EXAMPLE], cheatsheet.rules(), plugins=False)] == ["swish_beta", "shifted_relu", "log_cosh"]
     with pytest.raises(CustomRuleError, match="clashes with the built-in rule 'sigmoid'") as info:
@@ -333,7 +333,7 @@ def test_a_rule_file_is_read_no_further_than_the_limit(tmp_path: Path, monkeypat
     (files in /proc report size 0, and a file can grow while it is read)."""
     import os
 
-    from cheatsheet import custom
+    from cheatsheet.checking import rulefile
 
     path = _huge(tmp_path, monkeypatch)
     real_read, real_stat, total = os.read, os.fstat, [0]
@@ -352,7 +352,7 @@ def test_a_rule_file_is_read_no_further_than_the_limit(tmp_path: Path, monkeypat
     monkeypatch.setattr(os, "fstat", zero_size)
     with pytest.raises(CustomRuleError, match="is larger than 1000000 bytes"):
         load_rule_file(path)
-    assert 0 < total[0] <= custom.MAX_FILE_BYTES + 1
+    assert 0 < total[0] <= rulefile.MAX_FILE_BYTES + 1
 
 
 def test_not_utf8_names_the_byte(tmp_path: Path) -> None:
@@ -563,15 +563,15 @@ def test_a_plugin_that_hangs_is_stopped_and_named(where: str, tmp_path: Path, mo
     time limit, not a build that never ends (and the other plugins still load)."""
     import time
 
-    from cheatsheet import custom
+    from cheatsheet.checking import rulefile
 
     (tmp_path / "slow_plugin.py").write_text(_SLOW_PLUGIN[where], encoding="utf-8")
     _fake_install(tmp_path, "example = cheatsheet_example_plugin:catalog\nslow = slow_plugin:catalog")
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(custom, "PLUGIN_SECONDS", 2.0)
+    monkeypatch.setattr(rulefile, "PLUGIN_SECONDS", 2.0)
     start = time.monotonic()
     try:
-        found, problems = custom._plugins()
+        found, problems = rulefile._plugins()
     finally:
         sys.modules.pop("cheatsheet_example_plugin", None)
         sys.modules.pop("slow_plugin", None)

@@ -24,11 +24,11 @@ import numpy as np
 import pytest
 
 import cheatsheet
-from cheatsheet import errata
+from cheatsheet.verifier import errata
 from cheatsheet.examples import Value, number
 from cheatsheet.examples.descent import DescentExample, descent, local_rule
 from cheatsheet.examples.mlp import FD_STEP, MLPExample, backprop, finite_differences, torch_agreement
-from cheatsheet.examples.panels import ConventionsPanel, MistakesPanel, conventions, mistakes
+from cheatsheet.examples.conventions import ConventionsPanel, MistakesPanel, conventions, mistakes
 from cheatsheet.render.view import Formula
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -148,7 +148,7 @@ def test_descent_gradient_and_hessian_are_the_rules() -> None:
 
 def test_descent_rule_is_proved_and_needs_symmetric_a() -> None:
     """The example's own rule is proved; without declaring A symmetric the claim ∇f = Ax − b is refuted."""
-    from cheatsheet.verify.engine import verify_rule
+    from cheatsheet.verifier.engine import verify_rule
 
     rule = local_rule()
     assert verify_rule(rule).status == "proved"
@@ -236,7 +236,7 @@ def test_kink_table_lists_every_kink_of_the_catalog() -> None:
     kinked = [r for r in cheatsheet.rules() if r.kinks]
     assert [k.rule_id for k in rows] == [r.id for r in kinked for _ in r.kinks]
     assert {k.rule_id for k in rows} >= {"relu", "leaky_relu", "abs", "hardtanh", "l1_loss"}
-    from cheatsheet.latex import latex
+    from cheatsheet.printing.latex import latex
 
     for row, kink in zip(rows, [k for r in kinked for k in r.kinks]):
         assert row.jump == kink.jump and (row.subdifferential is None) == kink.jump
@@ -263,7 +263,7 @@ def test_layout_table_and_catalog_example() -> None:
 
 def test_jvp_and_vjp_through_the_softmax_rule() -> None:
     """J from the rule equals softmax's numerical Jacobian; J v and gᵀJ are as printed; the VJP rule agrees."""
-    from cheatsheet.examples.panels import SOFTMAX_G, SOFTMAX_V, SOFTMAX_X, products
+    from cheatsheet.examples.conventions import SOFTMAX_G, SOFTMAX_V, SOFTMAX_X, products
 
     x, v, g = (np.array(a) for a in (SOFTMAX_X, SOFTMAX_V, SOFTMAX_G))
 
@@ -360,7 +360,7 @@ def test_figures_and_data_are_deterministic() -> None:
     assert backprop().rows == mlp().rows and conventions() == panel()
     here = hashlib.sha256((mlp().figure + gd().figure + repr(panel())).encode()).hexdigest()
     code = ("import hashlib; from cheatsheet.examples.mlp import backprop; from cheatsheet.examples.descent import descent;"
-            "from cheatsheet.examples.panels import conventions;"
+            "from cheatsheet.examples.conventions import conventions;"
             "print(hashlib.sha256((backprop().figure + descent().figure + repr(conventions())).encode()).hexdigest())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONHASHSEED": "12345"})

@@ -13,11 +13,11 @@ import jsonschema
 import pytest
 
 import cheatsheet
-from cheatsheet.export import SCHEMA_VERSION, export_json, rule_entry, rule_table, schema
-from cheatsheet.latex import latex
+from cheatsheet.render.rules_json import SCHEMA_VERSION, export_json, rule_entry, rule_table, schema
+from cheatsheet.printing.latex import latex
 from cheatsheet.rule import FAMILIES
-from cheatsheet.verify.hashing import catalog_fingerprint
-from cheatsheet.verify.verdict import Check, Counterexample, Verdict
+from cheatsheet.verifier.hashing import catalog_fingerprint
+from cheatsheet.verifier.verdict import Check, Counterexample, Verdict
 
 
 @pytest.fixture(scope="module")
@@ -241,7 +241,7 @@ def test_markdown_text_is_text(text: str) -> None:
     left unescaped, and a renderer shows exactly the text (line breaks as spaces, control characters gone)."""
     import re
 
-    from cheatsheet.render.exports import markdown_text
+    from cheatsheet.render.documents import markdown_text
 
     md = markdown_text(text)
     shown, live = _unescaped(md)
@@ -257,9 +257,9 @@ def test_hostile_rule_file_in_the_markdown_and_latex_exports(tmp_path: Any) -> N
     import dataclasses
 
     from cheatsheet.build import _meta
-    from cheatsheet.custom import load_rule_file
+    from cheatsheet.checking.rulefile import load_rule_file
     from cheatsheet.render import view
-    from cheatsheet.render.exports import latex_document, markdown_document
+    from cheatsheet.render.documents import latex_document, markdown_document
 
     path = tmp_path / "hostile.toml"
     path.write_text('[[rule]]\nid = "hostile"\ntitle = "Evil [x](javascript:alert(1))"\nfunction = "x^2"\n'

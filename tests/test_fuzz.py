@@ -12,8 +12,8 @@ import sympy as sp
 from hypothesis import HealthCheck, assume, given, reject, settings
 from hypothesis import strategies as st
 
-from cheatsheet.checker import CheckResult, check
-from cheatsheet.parse import ParseError, parse, parse_domain, to_text
+from cheatsheet.checking.claim import CheckResult, check
+from cheatsheet.checking.parse import ParseError, parse, parse_domain, to_text
 from cheatsheet.timelimit import TimeLimitError
 
 settings.register_profile("default", deadline=2000, suppress_health_check=[HealthCheck.too_slow])

@@ -21,10 +21,10 @@ import pytest
 import sympy as sp
 
 import cheatsheet
-from cheatsheet.checker import check
-from cheatsheet.custom import CustomRuleError, load_rule_file
-from cheatsheet.expand import param_values
-from cheatsheet.parse import InputError, exact_number
+from cheatsheet.checking.claim import check
+from cheatsheet.checking.rulefile import CustomRuleError, load_rule_file
+from cheatsheet.evaluate.expand import param_values
+from cheatsheet.checking.parse import InputError, exact_number
 from cheatsheet.rule import Input, Rule, RuleError
 
 #: Files an exploit would create are made in this folder (set per test).

@@ -13,11 +13,11 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 
 import cheatsheet
 from cheatsheet.catalog import matrix as mx
-from cheatsheet.expand import _explicit
-from cheatsheet.latex import latex
-from cheatsheet.matrixeval import evaluate_matrix
+from cheatsheet.evaluate.expand import _explicit
+from cheatsheet.printing.latex import latex
+from cheatsheet.evaluate.matrix import evaluate_matrix
 from cheatsheet.notation import Vec
-from cheatsheet.verify.engine import verify_rule
+from cheatsheet.verifier.engine import verify_rule
 
 m, n = sp.symbols("m n", integer=True, positive=True)
 A, B, X = sp.MatrixSymbol("A", 2, 3), sp.MatrixSymbol("B", 2, 2), sp.MatrixSymbol("X", 3, 2)

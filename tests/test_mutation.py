@@ -7,8 +7,8 @@ from collections import Counter
 import sympy as sp
 
 import cheatsheet
-from cheatsheet.mutate import mutants
-from cheatsheet.verify.runner import verify_many
+from cheatsheet.verifier.mutation import mutants
+from cheatsheet.verifier.runner import verify_many
 
 
 def test_every_mutant_is_rejected() -> None:

@@ -10,9 +10,9 @@ import pytest
 import sympy as sp
 from sympy.core.parameters import evaluate
 
-from cheatsheet.latex import latex
+from cheatsheet.printing.latex import latex
 from cheatsheet.notation import Indicator, Phi, phi, sigmoid, softplus
-from cheatsheet.parse import (
+from cheatsheet.checking.parse import (
     FUNCTIONS,
     LimitError,
     Limits,
@@ -220,7 +220,7 @@ def test_no_user_text_reaches_eval_exec_compile_sympify_or_parse_expr(monkeypatc
 
     import sympy.parsing.sympy_parser
 
-    import cheatsheet.parse
+    import cheatsheet.checking.parse
 
     texts = ["x/(1+|x|) - sigmoid(x)^2 + where(x > 0, x, 0)", "max(0, x) + e^x * pi", "gelu(x)", "2^10 * 0.5"]
     for t in texts:  # warm up: lazy imports and caches
@@ -253,7 +253,7 @@ def test_no_user_text_reaches_eval_exec_compile_sympify_or_parse_expr(monkeypatc
             failure = exc
     assert failure is None, repr(failure)
     for name in ("eval", "exec", "compile", "sympify", "parse_expr"):
-        assert not hasattr(cheatsheet.parse, name)
+        assert not hasattr(cheatsheet.checking.parse, name)
     assert seen == []
 
 

@@ -23,7 +23,7 @@ from fontTools.ttLib import TTFont
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 
-from cheatsheet.render.exports import UnmappedCharacter, latex_text
+from cheatsheet.render.documents import UnmappedCharacter, latex_text
 from cheatsheet.render.html import prose
 from cheatsheet.render.resources import templates_dir
 

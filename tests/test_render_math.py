@@ -14,7 +14,7 @@ from functools import cache
 import pytest
 
 import cheatsheet
-from cheatsheet.latex import latex
+from cheatsheet.printing.latex import latex
 from cheatsheet.render import math as M
 from cheatsheet.render.resources import ResourceError, font_path, templates_dir
 

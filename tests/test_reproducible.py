@@ -120,7 +120,7 @@ _MATH = ("exp", "expm1", "log", "log1p", "log2", "log10", "pow", "sin", "cos", "
 def apply_noise(monkeypatch: pytest.MonkeyPatch, n: Noise) -> None:
     """numpy's and math's functions (and the float64 tables of the evaluators, which hold numpy's functions
     since import) return their results with ``n``'s last-bit noise until ``monkeypatch`` is undone."""
-    from cheatsheet import matrixeval, tensor
+    from cheatsheet.evaluate import matrix as matrixeval, tensor
 
     for name in _NUMPY:
         monkeypatch.setattr(np, name, n.wrap(getattr(np, name)))
@@ -217,11 +217,11 @@ SMALL = ("sigmoid", "relu", "softsign", "square", "tanh")
 @pytest.fixture
 def small_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The catalog cut down to SMALL (no worked examples or panels: they need other rules), and a record of its
-    verdicts, verified now, in a temporary file that :data:`cheatsheet.verify.record.RECORD_PATH` points to."""
+    verdicts, verified now, in a temporary file that :data:`cheatsheet.verifier.record.RECORD_PATH` points to."""
     import cheatsheet.catalog
     from cheatsheet.render import panels
-    from cheatsheet.verify import record
-    from cheatsheet.verify.runner import verify_many
+    from cheatsheet.verifier import record
+    from cheatsheet.verifier.runner import verify_many
 
     chosen = tuple(r for r in cheatsheet.catalog.load() if r.id in SMALL)
     monkeypatch.setattr(cheatsheet.catalog, "load", lambda: chosen)
@@ -242,7 +242,7 @@ def _edit_record(path: Path, change: Callable[[dict[str, Any]], None]) -> Path:
 @pytest.fixture
 def verified_ids(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The ids of the rules the verifier runs on in this process (builds with --jobs 1)."""
-    from cheatsheet.verify import runner
+    from cheatsheet.verifier import runner
 
     seen: list[str] = []
     real = runner._safe_verify
@@ -276,8 +276,8 @@ def _verify_line(output: str) -> str:
 def test_shipped_record_vouches_for_the_whole_catalog() -> None:
     """The shipped record holds a trusted verdict for every catalog rule, so that a build from a fresh clone
     verifies nothing (its verify stage takes well under 2 s)."""
-    from cheatsheet.verify.record import RECORD_PATH
-    from cheatsheet.verify.runner import trusted_verdicts
+    from cheatsheet.verifier.record import RECORD_PATH
+    from cheatsheet.verifier.runner import trusted_verdicts
 
     rules = cheatsheet.rules()
     trusted = trusted_verdicts(rules, RECORD_PATH)
@@ -294,7 +294,7 @@ def test_build_trusts_the_record_and_verifies_only_a_changed_rule(small_catalog:
     from sympy import Add
 
     import cheatsheet.catalog
-    from cheatsheet.verify.hashing import rule_hash
+    from cheatsheet.verifier.hashing import rule_hash
 
     line = _verify_line(_build_json(tmp_path / "a", monkeypatch))
     assert line.endswith(f"({len(SMALL)} from the record, 0 verified)"), line
@@ -330,9 +330,9 @@ def test_a_tampered_record_is_verified_not_trusted(small_catalog: Path, tmp_path
 def test_trusted_verdicts_need_every_stamp(small_catalog: Path, tmp_path: Path) -> None:
     """Only proved/checked entries of this rule, hash and verifier version are trusted; a record written by another
     verifier version, or a missing or malformed one, vouches for nothing."""
-    from cheatsheet.verify.hashing import VERIFIER_VERSION
-    from cheatsheet.verify.record import load_record_file
-    from cheatsheet.verify.runner import trusted_verdicts
+    from cheatsheet.verifier.hashing import VERIFIER_VERSION
+    from cheatsheet.verifier.record import load_record_file
+    from cheatsheet.verifier.runner import trusted_verdicts
 
     rules = [cheatsheet.get(i) for i in ("sigmoid", "relu", "softsign", "tanh")]
     table, version = load_record_file(small_catalog)
@@ -416,9 +416,9 @@ def test_spawned_verify_workers_rebuild_their_rules(tmp_path: Path, monkeypatch:
     """With spawn, workers see none of this process's globals: catalog rules are rebuilt by id, a custom rule
     from its pickle; a rule no worker can rebuild exactly (a copy of a catalog rule under another id, whose
     textbook-ordered expressions unpickle in another form) is verified here. The verdicts equal a serial run."""
-    from cheatsheet.custom import load_rule_file
-    from cheatsheet.verify import runner
-    from cheatsheet.verify.runner import verify_sources
+    from cheatsheet.checking.rulefile import load_rule_file
+    from cheatsheet.verifier import runner
+    from cheatsheet.verifier.runner import verify_sources
 
     custom = load_rule_file(TESTS / "data" / "rules" / "swish_beta.toml")
     copy = dataclasses.replace(cheatsheet.get("softsign"), id="softsign_copy")
@@ -461,7 +461,7 @@ class _SpyPool:
         return ProcessPoolExecutor(*args, **kwargs)
 
 
-_POOL_MODULES = ("cheatsheet.verify.runner", "cheatsheet.build", "cheatsheet.render.paged")
+_POOL_MODULES = ("cheatsheet.verifier.runner", "cheatsheet.build", "cheatsheet.render.paged")
 
 
 def _subset_build(out: Path, cache: Path, jobs: int, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:

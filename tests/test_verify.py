@@ -14,12 +14,12 @@ import pytest
 import sympy as sp
 
 import cheatsheet
-from cheatsheet import errata
+from cheatsheet.verifier import errata
 from cheatsheet.rule import Identity, Input, Kink, Rule
-from cheatsheet.verify import engine
-from cheatsheet.verify.hashing import rule_hash
-from cheatsheet.verify.record import load_record
-from cheatsheet.verify.runner import verify_many
+from cheatsheet.verifier import engine
+from cheatsheet.verifier.hashing import rule_hash
+from cheatsheet.verifier.record import load_record
+from cheatsheet.verifier.runner import verify_many
 
 x = sp.Symbol("x", real=True)
 
@@ -106,7 +106,7 @@ def test_unproved_claim_is_checked_never_proved(monkeypatch: pytest.MonkeyPatch)
 
 def test_rule_hash_is_stable_across_processes() -> None:
     """Content hashes (the cache keys) do not depend on Python's hash seed."""
-    code = "import json, cheatsheet; from cheatsheet.verify.hashing import rule_hash; print(json.dumps({r.id: rule_hash(r) for r in cheatsheet.rules()}))"
+    code = "import json, cheatsheet; from cheatsheet.verifier.hashing import rule_hash; print(json.dumps({r.id: rule_hash(r) for r in cheatsheet.rules()}))"
     env = dict(os.environ, PYTHONHASHSEED="12345")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
     assert json.loads(out) == {r.id: rule_hash(r) for r in cheatsheet.rules()}
@@ -143,7 +143,7 @@ def test_parallel_run_equals_serial_run() -> None:
 
 def test_verifier_crash_becomes_a_failed_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
     """A bug met while verifying one rule is reported as that rule's failure, not a lost run."""
-    from cheatsheet.verify import runner
+    from cheatsheet.verifier import runner
 
     def boom(rule: Rule, prove: bool = True) -> None:
         raise ValueError("synthetic")
@@ -157,7 +157,7 @@ def test_verifier_crash_becomes_a_failed_verdict(monkeypatch: pytest.MonkeyPatch
 def test_breakpoints_are_exact_sorted_and_merged_only_when_equal() -> None:
     """Breakpoints 1e-40 apart stay two; the same point found twice (from max and from a condition, or written as
     log(4)/2 and log(2)) is one; the order is exact even where 30 digits cannot tell."""
-    from cheatsheet.verify.sampling import breakpoints, distinct_sorted
+    from cheatsheet.verifier.sampling import breakpoints, distinct_sorted
 
     tiny = sp.Rational(1, 10**40)
     assert breakpoints([sp.Max(0, x - tiny), sp.Piecewise((1, x > 0), (0, True))], x, {}) == [0, tiny]
@@ -170,7 +170,7 @@ def test_every_region_is_sampled_and_no_point_jumps_over_a_neighbour() -> None:
     breakpoint stay on their side of the next one (the 1e-3 and 1e-8 offsets shrink near it)."""
     import random
 
-    from cheatsheet.verify.sampling import exact_value, near, region_points
+    from cheatsheet.verifier.sampling import exact_value, near, region_points
 
     for lo, hi in ((sp.S.Zero, sp.Rational(1, 10**40)), (sp.S.One, 1 + sp.Rational(1, 10**70))):
         inside = [p for p in region_points([lo, hi], sp.S.Reals, random.Random(1)) if lo < exact_value(p.value) < hi]

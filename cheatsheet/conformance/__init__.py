@@ -27,7 +27,7 @@ import numpy as np
 import sympy as sp
 
 from cheatsheet.rule import Rule
-from cheatsheet.verify.sampling import draw, rng_for
+from cheatsheet.verifier.sampling import draw, rng_for
 
 __all__ = [
     "ABS_TOL",
@@ -338,7 +338,7 @@ def _check_matrix(rule: Rule, cp: Counterpart, torch: Any, result: Result) -> No
     """Random non-symmetric matrices: square ones 2I + 0.3N (invertible, positive determinant), others 0.3N;
     symmetric inputs symmetrized, simplex inputs with rows of probabilities. Every dimension is 2, 3, 4, and
     with several dimensions also alternately one larger, so that products are non-square."""
-    from cheatsheet.expand import dimensions
+    from cheatsheet.evaluate.expand import dimensions
 
     dims = dimensions(rule)
     for size in (2, 3, 4):

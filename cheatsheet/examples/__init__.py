@@ -5,12 +5,12 @@
   a table of rows and an SVG computation graph.
 - :mod:`cheatsheet.examples.descent`: gradient descent on a 2-D quadratic with a converging and a diverging
   step size, and Newton's step; the gradient and the Hessian come from verified rules; an SVG contour plot.
-- :mod:`cheatsheet.examples.panels`: the conventions panel (numerator vs denominator layout, JVP vs VJP, the
+- :mod:`cheatsheet.examples.conventions`: the conventions panel (numerator vs denominator layout, JVP vs VJP, the
   kink conventions of the catalog) and the "Common mistakes" panel (the errata with the verifier's
   counterexamples).
 
 Everything is computed at build time from the catalog; formulas are LaTeX printed by
-:func:`cheatsheet.latex.latex` from sympy expressions (as :class:`cheatsheet.render.view.Formula`, ready for
+:func:`cheatsheet.printing.latex.latex` from sympy expressions (as :class:`cheatsheet.render.view.Formula`, ready for
 :func:`cheatsheet.render.math.svg` and :func:`~cheatsheet.render.math.mathml`), numbers are strings already
 rounded for display, figures are SVG strings (deterministic, no ids, labels in the bundled "Heros").
 
@@ -42,7 +42,7 @@ import numpy as np
 if TYPE_CHECKING:
     from cheatsheet.examples.descent import DescentExample, Run, descent
     from cheatsheet.examples.mlp import Agreement, BackpropRow, MLPExample, Network, backprop, torch_agreement
-    from cheatsheet.examples.panels import (
+    from cheatsheet.examples.conventions import (
         ConventionsPanel,
         KinkRow,
         LayoutExample,
@@ -92,7 +92,7 @@ MINUS = "\u2212"
 _LAZY = {
     "mlp": ("Agreement", "BackpropRow", "MLPExample", "Network", "backprop", "torch_agreement"),
     "descent": ("DescentExample", "Run", "descent"),
-    "panels": ("ConventionsPanel", "KinkRow", "LayoutExample", "LayoutRow", "Mistake", "MistakesPanel", "ProductRow",
+    "conventions": ("ConventionsPanel", "KinkRow", "LayoutExample", "LayoutRow", "Mistake", "MistakesPanel", "ProductRow",
                "conventions", "kink_rows", "mistakes"),
 }
 
@@ -165,7 +165,7 @@ class Value:
     ``entries`` holds the rows of strings (a scalar is one row of one entry, a column vector of n
     entries is n rows of one); ``kind`` is 'scalar', 'vector' or 'matrix'. :attr:`text` is one line
     ("0.5", "(0.1, −0.2, 0.3)", "[[0.1, −0.2], [0.4, 0.3]]"); :attr:`tex` is LaTeX printed by
-    :func:`cheatsheet.latex.latex` from a sympy Matrix of the rounded decimals.
+    :func:`cheatsheet.printing.latex.latex` from a sympy Matrix of the rounded decimals.
     """
 
     entries: tuple[tuple[str, ...], ...]
@@ -199,7 +199,7 @@ class Value:
         """LaTeX of the rounded value (a bracketed matrix for vectors and matrices)."""
         import sympy as sp
 
-        from cheatsheet.latex import latex
+        from cheatsheet.printing.latex import latex
 
         def exact(s: str) -> sp.Expr:
             # a Float with as many digits as shown prints back as the same decimal

@@ -34,7 +34,7 @@ import numpy as np
 import sympy as sp
 
 from cheatsheet.examples import DPS, FONT, Value, decimal, floats, fmt, number, polyline, svg_label, svg_open
-from cheatsheet.latex import latex
+from cheatsheet.printing.latex import latex
 from cheatsheet.render.view import Formula
 from cheatsheet.rule import Input, Rule
 
@@ -141,8 +141,8 @@ def _statuses(rules: list[Rule]) -> list[str]:
     """The verifier's verdicts on ``rules`` (the catalog's from the shipped record when it vouches for them, else
     cached by content hash or verified now); raises when one is not verified, so that no number from an
     unverified rule is printed."""
-    from cheatsheet.verify import record
-    from cheatsheet.verify.runner import verify_many
+    from cheatsheet.verifier import record
+    from cheatsheet.verifier.runner import verify_many
 
     verdicts = verify_many(rules, jobs=1, use_cache=True, record=record.RECORD_PATH)
     for v in verdicts:

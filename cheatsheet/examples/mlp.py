@@ -31,7 +31,7 @@ import numpy as np
 import sympy as sp
 
 from cheatsheet.examples import DPS, FONT, Value, decimal, floats, fmt, positive_first, svg_label, svg_open, text_width
-from cheatsheet.latex import latex
+from cheatsheet.printing.latex import latex
 from cheatsheet.render.view import Formula
 from cheatsheet.rule import Rule
 
@@ -305,7 +305,7 @@ def _symbols(net: Network) -> dict[str, Any]:
 
 def _at_defaults(rule: Rule, expr: sp.Basic, subs: Mapping[sp.Basic, sp.Basic]) -> sp.Expr:
     """``expr`` of ``rule`` with its parameters at their defaults and its inputs renamed (evaluated)."""
-    from cheatsheet.expand import param_values
+    from cheatsheet.evaluate.expand import param_values
 
     with sp.evaluate(True):
         out = sp.sympify(expr).xreplace(dict(param_values(rule, {}))).xreplace(dict(subs))

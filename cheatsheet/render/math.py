@@ -1,6 +1,6 @@
 """Math typesetting: the one place that knows the typesetting engines and their quirks.
 
-Both renderers start from the textbook LaTeX of :func:`cheatsheet.latex.latex`:
+Both renderers start from the textbook LaTeX of :func:`cheatsheet.printing.latex.latex`:
 
 - :func:`svg` typesets it with ziamath and the bundled TeX Gyre Termes Math font into a small SVG
   picture for the PDF (WeasyPrint renders no MathML). The picture's baseline is at y = 0 of its

@@ -53,7 +53,7 @@ def _kink_cards(conventions: Any) -> list[Card]:
 
 def panel_sections() -> list[Section]:
     """The sections of worked examples, conventions and common mistakes, in the sheet's order."""
-    from cheatsheet.examples import descent, mlp, panels
+    from cheatsheet.examples import conventions as panels, descent, mlp
 
     conventions = panels.conventions()
     return [

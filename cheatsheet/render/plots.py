@@ -83,14 +83,14 @@ def _intervals(domain: sp.Set) -> list[tuple[float, float, bool, bool]]:
 
 
 def _defaults(rule: Rule) -> dict[sp.Basic, sp.Expr]:
-    from cheatsheet.expand import param_values
+    from cheatsheet.evaluate.expand import param_values
 
     return param_values(rule, {})
 
 
 def _number(rule: Rule, expr: Any) -> float:
     """A kink's expression (parameters, definitions, notation) as a float at the default parameters."""
-    from cheatsheet.expand import concrete
+    from cheatsheet.evaluate.expand import concrete
 
     e = concrete(sp.sympify(expr), rule).xreplace(_defaults(rule))
     return float(sp.N(e, 30))
@@ -144,8 +144,8 @@ def _exact(rule: Rule, which: str) -> Any:
     """The rule's function (``which='f'``) or derivative w.r.t. ``which`` at its default parameters, as a
     callable on float arrays that evaluates the printed formula in mpmath at :data:`PLOT_DPS` digits (the floats
     are exact binary inputs) and returns float64 (NaN where the value is not real)."""
-    from cheatsheet import numeric
-    from cheatsheet.tensor import MPMATH
+    from cheatsheet.evaluate import numeric
+    from cheatsheet.evaluate.tensor import MPMATH
 
     def fn(xs: Any) -> np.ndarray:
         arr = np.asarray(xs, dtype=float)

@@ -14,11 +14,11 @@ from typing import Any
 
 import sympy as sp
 
-from cheatsheet.expand import param_values
-from cheatsheet.latex import latex
+from cheatsheet.evaluate.expand import param_values
+from cheatsheet.printing.latex import latex
 from cheatsheet.notation import Notation
 from cheatsheet.rule import FAMILIES, Rule
-from cheatsheet.verify.verdict import Verdict
+from cheatsheet.verifier.verdict import Verdict
 
 __all__ = ["Card", "Formula", "Section", "cards", "sections"]
 

@@ -1,4 +1,4 @@
-"""Developer entry point: ``python -m cheatsheet.verify [IDS...] [--family F] [--torch] [--jobs N]``.
+"""Developer entry point: ``python -m cheatsheet.verifier [IDS...] [--family F] [--torch] [--jobs N]``.
 
 Verifies without touching the shipped record or the cache and prints one line per rule: handy while
 writing catalog entries. Users run ``cheatsheet verify``.
@@ -11,11 +11,11 @@ import sys
 import time
 
 import cheatsheet
-from cheatsheet.verify.runner import verify_many
+from cheatsheet.verifier.runner import verify_many
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cheatsheet.verify")
+    parser = argparse.ArgumentParser(prog="python -m cheatsheet.verifier")
     parser.add_argument("ids", nargs="*")
     parser.add_argument("--family")
     parser.add_argument("--torch", action="store_true")

@@ -3,13 +3,13 @@
 Float64 evaluation uses the rule's numerically stable forms (its ``stable`` expressions and the stable
 variants of its definitions) so that values stay accurate to 1e-12 relative at the extremes (softmax of
 logits ±1000, logsigmoid(30), gelu(−8), selu(−1e−7)); ``exact=True`` evaluates the printed formulas
-with mpmath at ``dps`` digits. Both go through :mod:`cheatsheet.tensor`, so vector rules are evaluated
+with mpmath at ``dps`` digits. Both go through :mod:`cheatsheet.evaluate.tensor`, so vector rules are evaluated
 in index notation without expanding them at a size. Inputs are bound like a Python call: positionally
 in the rule's declared order or by name; parameters by PyTorch's names with PyTorch's defaults.
 
 What is accepted, since these values come from outside: inputs are numbers or array-likes of numbers
 (numeric numpy arrays, nested lists); with ``exact=True`` also text in the safe grammar (``'1/3'``).
-Parameters are read by :func:`cheatsheet.parse.exact_number` (numbers, or text in the grammar), never by
+Parameters are read by :func:`cheatsheet.checking.parse.exact_number` (numbers, or text in the grammar), never by
 ``sympify``. ``dps`` is an int from 1 to :data:`MAX_DPS`. An exact result has ``dps`` correct digits or
 raises :class:`PrecisionError`: where the printed formula cancels (1 − σ(x) at x = 1e4) the working
 precision rises past the digits lost, up to 100 000 digits and 30 s, and where even that is not enough
@@ -31,13 +31,13 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from cheatsheet.expand import expand_where, param_values
+from cheatsheet.evaluate.expand import expand_where, param_values
 from cheatsheet.notation import i as I_
 from cheatsheet.notation import j as J_
 from cheatsheet.notation import n
-from cheatsheet.parse import _module, exact_number, type_name
+from cheatsheet.checking.parse import _module, exact_number, type_name
 from cheatsheet.rule import Input, Rule, did_you_mean
-from cheatsheet.tensor import FLOAT, MPMATH, Backend, evaluate_indexed, lost_digits
+from cheatsheet.evaluate.tensor import FLOAT, MPMATH, Backend, evaluate_indexed, lost_digits
 
 __all__ = ["MAX_DPS", "PrecisionError", "derivative_at", "evaluate", "to_numpy"]
 
@@ -70,7 +70,7 @@ def _check_exact(rule: Rule, exact: Any) -> bool:
 
 def _input_scalar(where: str, value: Any, exact: bool) -> Any:
     """One number of an input: a float or int (float64), or with ``exact`` an int, a float, an mpf or a sympy
-    number. Only numbers pass; no method of another object runs (see :func:`cheatsheet.parse.exact_number`)."""
+    number. Only numbers pass; no method of another object runs (see :func:`cheatsheet.checking.parse.exact_number`)."""
     kind = type(value)
     if issubclass(kind, (bool, np.bool_)):
         raise TypeError(f"{where}: expected a number, got the bool {bool(value)}")
@@ -160,7 +160,7 @@ def _bind(
     """Inputs and parameters by name, defaults filled in, checked like a Python call.
 
     Inputs must be numbers or array-likes of numbers; a numeric parameter is read by
-    :func:`cheatsheet.parse.exact_number` (a number, or text in the safe grammar, never ``sympify``) and
+    :func:`cheatsheet.checking.parse.exact_number` (a number, or text in the safe grammar, never ``sympify``) and
     must lie in its domain; a choice parameter must be one of its choices.
     """
     names = [inp.name for inp in rule.inputs]
@@ -293,7 +293,7 @@ def _vector_env(rule: Rule, values: dict[str, Any], backend: Backend) -> tuple[d
 
 # ----------------------------------------------------------------------------- matrix rules
 def _matrix_eval(rule: Rule, which: str, values: dict[str, Any], params: dict[str, Any], exact: bool) -> Any:
-    from cheatsheet.matrixeval import evaluate_matrix
+    from cheatsheet.evaluate.matrix import evaluate_matrix
 
     env: dict[sp.Basic, Any] = {}
     dims: dict[sp.Symbol, int] = {}
@@ -445,7 +445,7 @@ def _adaptive(rule: Rule, compute: Callable[[], Any], dps: int, deadline: float)
 
     A zero or non-finite entry may come from a total cancellation: σ(1e4) is 1 below 4343 digits, so
     σ(1 − σ) is an exact 0 there, though the value is 1.1e-4343. The evaluator reports how many digits such
-    an entry may have lost (:func:`cheatsheet.tensor.lost_digits`), and the precision jumps past them.
+    an entry may have lost (:func:`cheatsheet.evaluate.tensor.lost_digits`), and the precision jumps past them.
     Bounded: at most _MAX_WORK digits and no step started that would end after ``deadline``; beyond either,
     :class:`PrecisionError` says so rather than returning digits that are not correct.
     """

@@ -22,7 +22,7 @@ A rule file holds one ``[[rule]]`` table per rule (see ``tests/data/rules/swish_
     domain = "positive"
     samples = [2, "1/2"]
 
-Every expression goes through the safe parser (:mod:`cheatsheet.parse`); numbers are exact. Kinks
+Every expression goes through the safe parser (:mod:`cheatsheet.checking.parse`); numbers are exact. Kinks
 (``[[rule.kinks]]``: at, left, right, torch, jax, wrt, jump, note) and identities
 (``[[rule.identities]]``: lhs, rhs, relation, note) are checked like the catalog's. Every key of
 the wrong type (a number for the function, a string for a table, a date, ...) is a problem, never a
@@ -56,9 +56,9 @@ from typing import Any, Literal
 import sympy as sp
 
 from cheatsheet.fsutil import FileProblem, read_regular_file
-from cheatsheet.parse import RESERVED, InputError, ParseError, _close, exact_number, parse_domain, parse_expression
+from cheatsheet.checking.parse import RESERVED, InputError, ParseError, _close, exact_number, parse_domain, parse_expression
 from cheatsheet.rule import FAMILIES, Identity, Input, Kink, Param, Rule, RuleError
-from cheatsheet.verify.verdict import Verdict
+from cheatsheet.verifier.verdict import Verdict
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -367,7 +367,7 @@ class _Reader:
 
     def number(self, value: Any, path: Path_) -> sp.Expr | None:
         # TOML gives numbers, text, booleans, dates, arrays and tables: the package's one reader of numbers
-        # (cheatsheet.parse.exact_number) takes the numbers and the text; 0.01 is exactly 1/100, as written
+        # (cheatsheet.checking.parse.exact_number) takes the numbers and the text; 0.01 is exactly 1/100, as written
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             self.problem(path, f"expected a number, got {_kind(value)}")
             return None
@@ -553,7 +553,7 @@ class _Reader:
         parsed = self.expression(table["function"], path + ("function",), symbols, numbers=False)
         if parsed is None:
             return None
-        from cheatsheet.checker import without_distributions
+        from cheatsheet.checking.claim import without_distributions
 
         return without_distributions(parsed.expr)
 
@@ -820,7 +820,7 @@ def _load_plugin(ep: importlib.metadata.EntryPoint, origin: str) -> list[Any]:
     when late (an import or a catalog function that hangs, even in C code no signal interrupts, cannot stop
     the build), then, once that finished, in this process (Rule objects keep their unevaluated, as-written
     expressions, which pickling them back from the child would not). Raises CustomRuleError naming the plugin."""
-    from cheatsheet.parse import InputError
+    from cheatsheet.checking.parse import InputError
     from cheatsheet.timelimit import TimeLimitError, run_limited
 
     try:
@@ -883,9 +883,9 @@ def _not_real(rule: Rule, tries: int = 40) -> str:
     function is not (d/dx log x = 1/x also for x < 0 with a complex logarithm)."""
     import mpmath
 
-    from cheatsheet.expand import concrete, param_values
+    from cheatsheet.evaluate.expand import concrete, param_values
     from cheatsheet.notation import mpmath_namespace
-    from cheatsheet.verify.sampling import draw, rng_for, value_digits
+    from cheatsheet.verifier.sampling import draw, rng_for, value_digits
 
     if rule.shape != "scalar" or rule.is_general:
         return ""
@@ -911,9 +911,9 @@ def _not_real(rule: Rule, tries: int = 40) -> str:
 
 def _verify_one(rule: Rule, prove: bool) -> dict[str, Any]:
     """In a child process: the verdict, and the correct derivative when a claim is false."""
-    from cheatsheet.checker import readable_derivative
-    from cheatsheet.parse import to_text
-    from cheatsheet.verify.engine import verify_rule
+    from cheatsheet.checking.claim import readable_derivative
+    from cheatsheet.checking.parse import to_text
+    from cheatsheet.verifier.engine import verify_rule
 
     outside = _not_real(rule)
     if outside:
@@ -944,7 +944,7 @@ def verify_custom(
     the correct derivative), 2 when a rule cannot be verified (e.g. its function is not real on the
     declared domain, or the verification runs past the time limit).
     """
-    from cheatsheet.parse import InputError
+    from cheatsheet.checking.parse import InputError
     from cheatsheet.timelimit import run_limited
 
     sources = sources or {}

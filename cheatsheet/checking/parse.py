@@ -27,7 +27,7 @@ x/(Abs(x) + 1)
 >>> parse("sigmod(x)")
 Traceback (most recent call last):
 ...
-cheatsheet.parse.ParseError: column 1: unknown function 'sigmod'. Did you mean 'sigmoid'?
+cheatsheet.checking.parse.ParseError: column 1: unknown function 'sigmod'. Did you mean 'sigmoid'?
 """
 
 from __future__ import annotations

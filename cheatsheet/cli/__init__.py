@@ -172,7 +172,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence
 @click.option("--latex", "as_latex", is_flag=True, help="Print the formulas as the LaTeX the sheet typesets.")
 def show(rule_id: str, as_latex: bool) -> None:
     """Show one rule: formulas, definitions, kink conventions, identities, notes and its verdict."""
-    from cheatsheet.latex import latex
+    from cheatsheet.printing.latex import latex
 
     rule = _get(rule_id)
     click.echo(describe(rule, printer=latex if as_latex else text))
@@ -231,7 +231,7 @@ def verify(
 
 
 def _run_verifier(rules: list[cheatsheet.Rule], *, jobs: int, use_cache: bool) -> tuple[list[Any], float, int]:
-    from cheatsheet.verify.runner import verify_many
+    from cheatsheet.verifier.runner import verify_many
 
     cached = 0
     start = time.perf_counter()
@@ -280,7 +280,7 @@ def _report_verdicts(verdicts: list[Any], seconds: float, cached: int, jobs: int
 
 
 def _write_record(verdicts: list[Any], conformance: dict[str, dict[str, Any]] | None = None) -> None:
-    from cheatsheet.verify import record
+    from cheatsheet.verifier import record
 
     try:
         path = record.write_record(verdicts, [r.id for r in cheatsheet.rules()], path=record.RECORD_PATH,
@@ -354,7 +354,7 @@ def export(fmt: str, output: Path | None) -> None:
 
     The bytes are reproducible: the same catalog and record give the same file.
     """
-    from cheatsheet.export import export_json
+    from cheatsheet.render.rules_json import export_json
     from cheatsheet.fsutil import atomic_write
 
     data = export_json()
@@ -815,7 +815,7 @@ def build_command(out: Path, paper: str, formats: tuple[str, ...], jobs: int, qu
     written atomically and only when their bytes change.
     """
     from cheatsheet.build import BuildError, BuildOptions, build, stale_outputs
-    from cheatsheet.cli_check import as_click_error
+    from cheatsheet.cli.check import as_click_error
 
     papers = ("a4", "letter") if paper == "both" else (paper,)
     opts = BuildOptions(out=out, papers=papers, formats=formats, jobs=jobs, quiet=quiet, rule_files=rule_files,
@@ -840,7 +840,7 @@ def build_command(out: Path, paper: str, formats: tuple[str, ...], jobs: int, qu
         err.exit_code = exc.exit_code
         raise err from exc
     except Exception as exc:
-        from cheatsheet.custom import CustomRuleError  # here, not above: it imports sympy (the no-change path must not)
+        from cheatsheet.checking.rulefile import CustomRuleError  # here, not above: it imports sympy (the no-change path must not)
 
         if isinstance(exc, CustomRuleError):  # a --rules file or plugin: bad input (2) or a false claim (1)
             raise as_click_error(exc) from exc
@@ -851,7 +851,7 @@ def build_command(out: Path, paper: str, formats: tuple[str, ...], jobs: int, qu
 
 
 def _register() -> None:
-    from cheatsheet.cli_check import check
+    from cheatsheet.cli.check import check
 
     main.add_command(check)
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from cheatsheet.fsutil import atomic_write
 from cheatsheet.rule import Rule
-from cheatsheet.verify.hashing import VERIFIER_VERSION, rule_hash
-from cheatsheet.verify.verdict import Verdict
+from cheatsheet.verifier.hashing import VERIFIER_VERSION, rule_hash
+from cheatsheet.verifier.verdict import Verdict
 
 __all__ = ["RECORD_PATH", "load_record", "load_record_file", "record_json", "verdict_for", "with_conformance",
            "write_record"]

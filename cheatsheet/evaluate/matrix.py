@@ -55,7 +55,7 @@ def evaluate_matrix(expr: sp.Basic, values: Mapping[sp.Basic, Any], *, exact: bo
             fill = number(1 if isinstance(e, sp.OneMatrix) else 0)
             return np.full((rows, cols), fill, dtype=object if exact else float)
         if isinstance(e, ElementwiseApplyFunction):
-            from cheatsheet.tensor import FLOAT, MPMATH, evaluate_indexed
+            from cheatsheet.evaluate.tensor import FLOAT, MPMATH, evaluate_indexed
 
             lam = e.function
             (var,) = lam.variables

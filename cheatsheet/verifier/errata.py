@@ -16,8 +16,8 @@ from sympy.core.parameters import evaluate
 
 from cheatsheet.notation import sigmoid
 from cheatsheet.rule import Rule
-from cheatsheet.verify.engine import verify_rule
-from cheatsheet.verify.verdict import Verdict
+from cheatsheet.verifier.engine import verify_rule
+from cheatsheet.verifier.verdict import Verdict
 
 __all__ = ["ERRATA", "Erratum", "check"]
 

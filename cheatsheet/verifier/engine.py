@@ -23,14 +23,14 @@ import mpmath
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from cheatsheet.expand import Instance, concrete, dimensions, expand_where, instantiate, param_values
-from cheatsheet.latex import latex
+from cheatsheet.evaluate.expand import Instance, concrete, dimensions, expand_where, instantiate, param_values
+from cheatsheet.printing.latex import latex
 from cheatsheet.notation import i as I_
 from cheatsheet.notation import j as J_
 from cheatsheet.notation import mpmath_namespace
 from cheatsheet.rule import Identity, Input, Kink, Rule
-from cheatsheet.verify.hashing import VERIFIER_VERSION, rule_hash
-from cheatsheet.verify.sampling import (
+from cheatsheet.verifier.hashing import VERIFIER_VERSION, rule_hash
+from cheatsheet.verifier.sampling import (
     DPS,
     Sample,
     breakpoints,
@@ -47,8 +47,8 @@ from cheatsheet.verify.sampling import (
     structure_points,
     switch_arguments,
 )
-from cheatsheet.verify.symbolic import ProofTimeout, prove_nonnegative, prove_zero, resolve, time_limit
-from cheatsheet.verify.verdict import Check, Counterexample, Status, Verdict
+from cheatsheet.verifier.symbolic import ProofTimeout, prove_nonnegative, prove_zero, resolve, time_limit
+from cheatsheet.verifier.verdict import Check, Counterexample, Status, Verdict
 
 __all__ = ["DPS", "PROOF_SECONDS", "RANDOM_POINTS", "SIZES", "verify_rule"]
 
@@ -1116,7 +1116,7 @@ def _numeric(expr: sp.Basic, env: dict[sp.Basic, Any]) -> Any:
     """``expr`` evaluated with mpmath (at the current precision); a 1x1 result as a number."""
     import numpy as np
 
-    from cheatsheet.matrixeval import evaluate_matrix
+    from cheatsheet.evaluate.matrix import evaluate_matrix
 
     out = evaluate_matrix(expr, env, exact=True)
     if isinstance(out, np.ndarray) and out.shape == (1, 1) and not isinstance(expr, sp.MatrixExpr):

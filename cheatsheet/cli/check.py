@@ -1,6 +1,6 @@
 """``cheatsheet check F CLAIM``: is CLAIM the derivative of F? (registered by :mod:`cheatsheet.cli`)
 
-A thin command over :func:`cheatsheet.checker.check`. It prints the verdict with its evidence and
+A thin command over :func:`cheatsheet.checking.claim.check`. It prints the verdict with its evidence and
 exits 0 when the claim holds, 1 when it is false; text that cannot be read (a syntax error, an unknown
 function, an expression over a limit, a verification past its time limit) is one ``Error:`` line that
 names the column, with exit status 2, never a traceback.
@@ -139,8 +139,8 @@ def check(
     the claimed value) and the correct derivative as text and LaTeX. Nothing you type is ever run
     as code: F and CLAIM are read by the sheet's own small grammar.
     """
-    from cheatsheet.checker import check as run_check
-    from cheatsheet.parse import InputError
+    from cheatsheet.checking.claim import check as run_check
+    from cheatsheet.checking.parse import InputError
 
     try:
         result = run_check(

@@ -1,6 +1,6 @@
 """Check anyone's derivative: is CLAIM the derivative of F? (``cheatsheet.check``, ``cheatsheet check``)
 
-Both expressions are read by the safe parser (:mod:`cheatsheet.parse`), parameters are substituted
+Both expressions are read by the safe parser (:mod:`cheatsheet.checking.parse`), parameters are substituted
 as exact numbers, and the pair becomes a one-off :class:`~cheatsheet.rule.Rule` that the catalog's
 own verifier checks (randomized 60-digit identity testing, a numerical derivative, and a symbolic
 proof attempt). Nobody declares domains here, so each variable's real domain is inferred from F
@@ -23,7 +23,7 @@ from typing import Any, Literal
 import mpmath
 import sympy as sp
 
-from cheatsheet.parse import (
+from cheatsheet.checking.parse import (
     RESERVED,
     InputError,
     InputTypeError,
@@ -38,7 +38,7 @@ from cheatsheet.parse import (
     variable_name,
 )
 from cheatsheet.timelimit import TimeLimitError, run_limited
-from cheatsheet.verify.verdict import Counterexample, Verdict
+from cheatsheet.verifier.verdict import Counterexample, Verdict
 
 __all__ = ["DEFAULT_TIMEOUT", "CheckResult", "check", "readable_derivative", "without_distributions"]
 
@@ -285,7 +285,7 @@ def readable_derivative(d: sp.Basic, seconds: float = _SIMPLIFY_SECONDS) -> sp.B
     simplify) is not preferred over a form without one.
     """
     from cheatsheet.notation import Indicator
-    from cheatsheet.verify.symbolic import ProofTimeout, time_limit
+    from cheatsheet.verifier.symbolic import ProofTimeout, time_limit
 
     if d.has(sp.Heaviside):
         d = d.replace(sp.Heaviside, lambda u, *h: Indicator(u > 0))
@@ -312,7 +312,7 @@ def readable_derivative(d: sp.Basic, seconds: float = _SIMPLIFY_SECONDS) -> sp.B
 
 
 def _param_value(name: str, value: Any) -> sp.Expr:
-    """An exact real number for ``--param name`` (see :func:`cheatsheet.parse.exact_number`: numbers, or
+    """An exact real number for ``--param name`` (see :func:`cheatsheet.checking.parse.exact_number`: numbers, or
     text in the grammar; never ``sympify``)."""
     return exact_number(value, f"--param {name}")
 
@@ -445,8 +445,8 @@ def _infer_domain(f: sp.Basic, var: sp.Symbol) -> sp.Set:
     finite union of intervals; otherwise all reals (points where F is not real are then skipped)."""
     from sympy.calculus.util import continuous_domain
 
-    from cheatsheet.expand import to_elementary
-    from cheatsheet.verify.symbolic import ProofTimeout, time_limit
+    from cheatsheet.evaluate.expand import to_elementary
+    from cheatsheet.verifier.symbolic import ProofTimeout, time_limit
 
     if var not in f.free_symbols:
         return sp.S.Reals
@@ -467,9 +467,9 @@ def _verify(
 ) -> dict[str, Any]:
     """In the child: substitute the parameters, infer domains, build the one-off rule, verify it, and
     find the correct derivative."""
-    from cheatsheet.latex import latex
+    from cheatsheet.printing.latex import latex
     from cheatsheet.rule import Input, Rule, RuleError
-    from cheatsheet.verify.engine import verify_rule
+    from cheatsheet.verifier.engine import verify_rule
 
     subs = {sp.Symbol(n, real=True): v for n, v in pvals.items()}
     f, claim = f.subs(subs), claim.subs(subs)
@@ -525,7 +525,7 @@ def _sharpen(verdict: Verdict, rule: Any, var: sp.Symbol) -> Verdict:
     """A counterexample whose two values print alike at 12 digits, reprinted with the digits that differ."""
     import dataclasses
 
-    from cheatsheet.expand import to_elementary
+    from cheatsheet.evaluate.expand import to_elementary
 
     cx = verdict.counterexample
     if cx is None or cx.expected != cx.got or not cx.claim.startswith("∂/∂"):
@@ -556,10 +556,10 @@ def check(
     """Is ``claim`` the derivative of ``f`` w.r.t. ``wrt``? Both are text in the safe grammar.
 
     ``wrt`` defaults to F's only variable (or ``x``). Parameters (``a=2``, or ``params={"a": "1/3"}``)
-    are substituted as exact numbers (see :func:`~cheatsheet.parse.exact_number`); ``domain={"x": "positive"}``,
+    are substituted as exact numbers (see :func:`~cheatsheet.checking.parse.exact_number`); ``domain={"x": "positive"}``,
     or as on the command line ``domain="x=positive"`` or a list of such strings, gives a variable's domain
     (otherwise it is inferred from F). Names are read as the grammar reads them: ``wrt="α"`` is ``alpha``. Returns a :class:`CheckResult` (true or false, with its evidence); raises
-    :class:`~cheatsheet.parse.InputError` (a :class:`~cheatsheet.parse.ParseError` with the column for
+    :class:`~cheatsheet.checking.parse.InputError` (a :class:`~cheatsheet.checking.parse.ParseError` with the column for
     text that is not in the grammar, a ``TimeLimitError`` when the verification runs past ``timeout``
     seconds).
     """

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from cheatsheet.rule import Rule
-from cheatsheet.verify.engine import verify_rule
-from cheatsheet.verify.hashing import VERIFIER_VERSION, rule_hash
-from cheatsheet.verify.verdict import Verdict
+from cheatsheet.verifier.engine import verify_rule
+from cheatsheet.verifier.hashing import VERIFIER_VERSION, rule_hash
+from cheatsheet.verifier.verdict import Verdict
 
 __all__ = ["Verification", "cache_dir", "trusted_verdicts", "verify_many", "verify_sources"]
 
@@ -75,7 +75,7 @@ def trusted_verdicts(rules: Sequence[Rule], record: Path | Mapping[str, Mapping[
                      digests: Sequence[str] | None = None) -> dict[int, Verdict]:
     """Index -> verdict for the rules that the shipped record vouches for.
 
-    ``record`` is the record file (``cheatsheet/data/verdicts.json``, :data:`cheatsheet.verify.record.RECORD_PATH`)
+    ``record`` is the record file (``cheatsheet/data/verdicts.json``, :data:`cheatsheet.verifier.record.RECORD_PATH`)
     or its parsed ``rules`` table. A verdict is trusted only when its entry names the rule, its ``content_hash``
     is the rule's hash now and its ``verifier_version`` (and the record's) is this verifier's: an edited rule, a
     custom rule, an entry whose hash was altered, or a record of another verifier version is verified instead.
@@ -84,7 +84,7 @@ def trusted_verdicts(rules: Sequence[Rule], record: Path | Mapping[str, Mapping[
     """
     table: Mapping[str, Mapping[str, Any]]
     if isinstance(record, Path):
-        from cheatsheet.verify.record import load_record_file
+        from cheatsheet.verifier.record import load_record_file
 
         table, version = load_record_file(record)
         if version != VERIFIER_VERSION:

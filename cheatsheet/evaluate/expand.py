@@ -17,7 +17,7 @@ import sympy as sp
 from sympy.codegen.cfunctions import exp2, expm1, log1p, log2, log10
 
 from cheatsheet.notation import elementary, n
-from cheatsheet.parse import exact_number
+from cheatsheet.checking.parse import exact_number
 from cheatsheet.rule import Definition, Input, Rule
 
 __all__ = [
@@ -80,7 +80,7 @@ def expand_where(expr: sp.Basic, where: Iterable[Definition], *, stable: bool = 
 def param_values(rule: Rule, values: Mapping[str, Any]) -> dict[sp.Symbol, sp.Expr]:
     """Parameter symbol -> exact value, defaults filled in.
 
-    Every value, given or default, is read by :func:`cheatsheet.parse.exact_number` (numbers, or text in
+    Every value, given or default, is read by :func:`cheatsheet.checking.parse.exact_number` (numbers, or text in
     the safe grammar; 0.1 is 1/10), never by ``sympify``, which runs text and calls ``_sympy_`` on objects.
     """
     out: dict[sp.Symbol, sp.Expr] = {}

@@ -4,11 +4,11 @@
   catalog's trace rule as the example), JVP vs VJP (with the catalog's softmax Jacobian, evaluated through
   the rule, and its VJP rule as a cross-check), and the kink conventions of every kinked rule
   (:func:`kink_rows`, from the rules' :class:`~cheatsheet.rule.Kink` data, never typed).
-- :func:`mistakes`: every erratum of :mod:`cheatsheet.errata` run through the verifier now
-  (:func:`cheatsheet.errata.check`), with the wrong formula, the right one, why, and the counterexample.
+- :func:`mistakes`: every erratum of :mod:`cheatsheet.verifier.errata` run through the verifier now
+  (:func:`cheatsheet.verifier.errata.check`), with the wrong formula, the right one, why, and the counterexample.
 
 Formulas are :class:`~cheatsheet.render.view.Formula` objects (unique keys, LaTeX printed by
-:func:`cheatsheet.latex.latex` from sympy expressions; left-hand sides such as ∂f/∂x are put together from
+:func:`cheatsheet.printing.latex.latex` from sympy expressions; left-hand sides such as ∂f/∂x are put together from
 printed symbols, as the cards do); numbers are strings rounded for display.
 """
 
@@ -24,7 +24,7 @@ import numpy as np
 import sympy as sp
 
 from cheatsheet.examples import DPS, Value, decimal, floats, number
-from cheatsheet.latex import latex
+from cheatsheet.printing.latex import latex
 from cheatsheet.render.view import Formula
 from cheatsheet.rule import Rule
 
@@ -198,7 +198,7 @@ class KinkRow:
 
 
 def _value_at_defaults(rule: Rule, expr: Any) -> str:
-    from cheatsheet.expand import concrete, param_values
+    from cheatsheet.evaluate.expand import concrete, param_values
 
     try:
         e = concrete(sp.sympify(expr), rule).xreplace(param_values(rule, {}))
@@ -216,7 +216,7 @@ def _value_at_defaults(rule: Rule, expr: Any) -> str:
 def kink_rows(rules: Sequence[Rule] | None = None) -> tuple[KinkRow, ...]:
     """Every kink of every rule, in catalog order, from the rules' Kink data."""
     import cheatsheet
-    from cheatsheet.expand import param_values
+    from cheatsheet.evaluate.expand import param_values
 
     out = []
     for r in rules if rules is not None else cheatsheet.rules():
@@ -385,7 +385,7 @@ class Mistake:
 
 @dataclass(frozen=True)
 class MistakesPanel:
-    """Every erratum of :mod:`cheatsheet.errata`, each rejected by the verifier, with its counterexample."""
+    """Every erratum of :mod:`cheatsheet.verifier.errata`, each rejected by the verifier, with its counterexample."""
 
     mistakes: tuple[Mistake, ...]
 
@@ -459,11 +459,11 @@ def _point_formula(rule: Rule, values: dict[str, Any], digits: int, key: str) ->
 
 
 def mistakes(rules: Callable[[str], Rule] | None = None) -> MistakesPanel:
-    """Every erratum of :mod:`cheatsheet.errata`, checked now, with the counterexample of each."""
+    """Every erratum of :mod:`cheatsheet.verifier.errata`, checked now, with the counterexample of each."""
     import dataclasses
 
     import cheatsheet
-    from cheatsheet import errata
+    from cheatsheet.verifier import errata
     from cheatsheet.examples import positive_first
     from cheatsheet.render.view import card
 

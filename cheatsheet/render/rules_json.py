@@ -5,7 +5,7 @@ no wall times, ``ensure_ascii=False`` and a trailing newline, so that the same c
 the same bytes. Its structure is described by the JSON Schema in ``cheatsheet/data/rules.schema.json``
 (draft 2020-12), whose ``schema_version`` the export states.
 
->>> from cheatsheet.export import rule_table
+>>> from cheatsheet.render.rules_json import rule_table
 >>> rule_table()["rules"]["exp"]["derivatives"][0]["latex"]
 'e^{x}'
 """
@@ -19,16 +19,16 @@ from typing import Any
 
 import sympy as sp
 
-from cheatsheet.latex import latex
+from cheatsheet.printing.latex import latex
 from cheatsheet.rule import Definition, Identity, Input, Kink, Param, Rule
-from cheatsheet.verify.verdict import Verdict
+from cheatsheet.verifier.verdict import Verdict
 
 __all__ = ["SCHEMA_PATH", "SCHEMA_VERSION", "export_json", "expression", "rule_entry", "rule_table", "schema"]
 
 #: Version of the export's structure; bump it (and the schema) when a field changes meaning or goes away.
 SCHEMA_VERSION = "1.0"
 #: The JSON Schema (draft 2020-12) that every export validates against.
-SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "rules.schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "data" / "rules.schema.json"
 
 
 def expression(expr: Any) -> dict[str, str]:
@@ -189,11 +189,11 @@ def rule_table(rules: Iterable[Rule] | None = None, verdicts: Iterable[Verdict] 
     """The whole export as a dict: package version, catalog fingerprint, families, sheet order, rules by id.
 
     ``rules`` defaults to the whole catalog; ``verdicts`` (matched by rule id, e.g. fresh from
-    :func:`cheatsheet.verify.runner.verify_many`) replace the shipped record's for their rules.
+    :func:`cheatsheet.verifier.runner.verify_many`) replace the shipped record's for their rules.
     ``entry`` makes each rule's entry (:func:`rule_entry`; the build passes a cached one).
     """
     import cheatsheet
-    from cheatsheet.verify.hashing import VERIFIER_VERSION, catalog_fingerprint
+    from cheatsheet.verifier.hashing import VERIFIER_VERSION, catalog_fingerprint
 
     selected = list(cheatsheet.rules() if rules is None else rules)
     fresh = {v.rule_id: v for v in verdicts or ()}

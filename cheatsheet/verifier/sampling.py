@@ -25,7 +25,7 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from cheatsheet.verify.symbolic import ProofTimeout, time_limit
+from cheatsheet.verifier.symbolic import ProofTimeout, time_limit
 
 __all__ = [
     "BESIDE",

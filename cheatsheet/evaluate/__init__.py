@@ -1,0 +1,1 @@
+"""Evaluation of rules: definitions expanded, float64 and exact (mpmath) values, index and matrix notation."""
