@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from cheatsheet.checking.claim import CheckResult
+    from cheatsheet.checking.check_result import CheckResult
     from cheatsheet.rule import FAMILIES, Rule
     from cheatsheet.verifier.verdict import Verdict
 
@@ -44,7 +44,8 @@ class UnknownRuleError(KeyError):
 def rules(family: str | None = None) -> list[Rule]:
     """All rules in the sheet's order, or those of one ``family`` (see :func:`families`)."""
     from cheatsheet.catalog import load
-    from cheatsheet.rule import FAMILIES, did_you_mean
+    from cheatsheet.names import did_you_mean
+    from cheatsheet.rule import FAMILIES
 
     if family is not None and type(family) is not str:
         raise TypeError(f"rules: expected a family id as text such as 'activation', got {type(family).__name__}")
@@ -56,16 +57,14 @@ def rules(family: str | None = None) -> list[Rule]:
 def get(rule_id: str) -> Rule:
     """The rule with this id; an unknown id raises :class:`UnknownRuleError` naming close ids."""
     from cheatsheet.catalog import load
+    from cheatsheet.names import close_names
 
     if type(rule_id) is not str:
         raise TypeError(f"get: expected a rule id as text such as 'sigmoid', got {type(rule_id).__name__}")
     for r in load():
         if r.id == rule_id:
             return r
-    import difflib
-
-    ids = [r.id for r in load()]
-    close = difflib.get_close_matches(rule_id, ids, n=3, cutoff=0.6)
+    close = close_names(rule_id, [r.id for r in load()], n=3)
     hint = f" Did you mean {close[0]!r}?" if close else " Run `cheatsheet list` to see the ids."
     if len(close) > 1:
         hint = f" Did you mean {close[0]!r}? (or {', '.join(map(repr, close[1:]))})"

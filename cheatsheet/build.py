@@ -183,12 +183,12 @@ class _Stages:
 def _load_rules(opts: BuildOptions) -> list[Any]:
     """The catalog, plus the rules of --rules files and of installed plugin catalogs (entry point group
     ``cheatsheet.catalogs``), loaded, validated and verified under a time limit; bad input raises
-    :class:`cheatsheet.checking.rulefile.CustomRuleError` (exit code 2, or 1 for a false claim) before anything is written."""
+    :class:`cheatsheet.checking.problems.CustomRuleError` (exit code 2, or 1 for a false claim) before anything is written."""
     rules = list(cheatsheet.rules())
     if opts.rule_files or opts.plugins:
-        from cheatsheet.checking import rulefile
+        from cheatsheet.checking import custom
 
-        rules += rulefile.load_for_build(opts.rule_files, rules, plugins=opts.plugins)
+        rules += custom.load_for_build(opts.rule_files, rules, plugins=opts.plugins)
     return rules
 
 
@@ -237,7 +237,7 @@ def _typeset(cards: Sequence[Any], jobs: int = 1) -> tuple[dict[str, str], dict[
     from cheatsheet.render import math as tmath
     from cheatsheet.render.paged import GEOMETRY
 
-    source = hashlib.sha256(Path(tmath.__file__).read_bytes()).hexdigest()  # a changed quirk fix re-typesets
+    source = tmath.source_digest()  # a changed quirk fix re-typesets
     engines = [metadata.version("ziamath"), metadata.version("latex2mathml")]
     folder = _cache_root() / "math"
     owner: dict[str, str] = {}
@@ -372,20 +372,20 @@ def _pdf_metadata(meta: Any) -> dict[str, str]:
 
 def _render(opts: BuildOptions, stages: _Stages) -> dict[str, bytes]:
     """Every output's bytes, by file name."""
-    from cheatsheet.render import view
+    from cheatsheet import sheet
 
     with stages.stage("catalog"):
         rules = _load_rules(opts)
     with stages.stage("verify") as notes:
         verdicts = _verified(rules, opts, notes)
     with stages.stage("latex"):
-        cards = view.cards(rules, verdicts)
+        cards = sheet.cards(rules, verdicts)
     with stages.stage("examples"):
         from cheatsheet.render.panels import panel_sections
 
         extra = panel_sections()
-        sections = view.sections(cards, extra)  # the PDF: Derivations, then the examples and panels
-        page_sections = view.sections(cards, extra, derivations=False)  # the HTML: derivations under each card
+        sections = sheet.sections(cards, extra)  # the PDF: Derivations, then the examples and panels
+        page_sections = sheet.sections(cards, extra, derivations=False)  # the HTML: derivations under each card
         all_cards = cards + [c for s in extra for c in s.cards]
         meta = _meta(rules, verdicts)
     files: dict[str, bytes] = {}
@@ -431,11 +431,11 @@ def _render(opts: BuildOptions, stages: _Stages) -> dict[str, bytes]:
         if "latex" in opts.formats:
             from cheatsheet.render.documents import latex_document
 
-            files["cheatsheet.tex"] = latex_document(view.sections(cards), meta).encode("utf-8")
+            files["cheatsheet.tex"] = latex_document(sheet.sections(cards), meta).encode("utf-8")
         if "md" in opts.formats:
             from cheatsheet.render.documents import markdown_document
 
-            files["cheatsheet.md"] = markdown_document(view.sections(cards), meta).encode("utf-8")
+            files["cheatsheet.md"] = markdown_document(sheet.sections(cards), meta).encode("utf-8")
     return files
 
 

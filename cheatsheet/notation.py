@@ -9,6 +9,7 @@ that rules written in different modules agree on them.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -22,9 +23,9 @@ __all__ = [
     "Indicator",
     "MaxOver",
     "Notation",
+    "Phi",
     "RowSoftmax",
     "Vec",
-    "Phi",
     "elementary",
     "i",
     "j",
@@ -37,13 +38,16 @@ __all__ = [
     "softplus",
 ]
 
+# sympy ships no type information, so its classes are ``Any`` to mypy: each subclass of one below carries
+# ``# type: ignore[misc]`` ("cannot subclass Any"), the only error that forces.
+
 # Index symbols of vector rules: output component i, input component j, summation index k.
 i, j, k = sp.symbols("i j k", integer=True, positive=True)
 #: Length of the vectors of a vector rule.
 n = sp.Symbol("n", integer=True, positive=True)
 
 
-class Notation(sp.Function):
+class Notation(sp.Function):  # type: ignore[misc]
     """A named function of textbook notation with an elementary definition.
 
     Subclasses set ``latex_name`` and implement ``definition`` (elementary form, used for verification),
@@ -65,7 +69,7 @@ class Notation(sp.Function):
         if not all(a.is_number for a in self.args):
             return None
         value = sp.sympify(self.definition(*self.args))
-        return value.evalf(mpmath.libmp.prec_to_dps(prec))  # type: ignore[no-any-return]
+        return value.evalf(mpmath.libmp.prec_to_dps(prec))
 
     @staticmethod
     def numpy_impl(*args: Any) -> Any:
@@ -84,7 +88,7 @@ def _np_sigmoid(x: Any) -> Any:
     return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
 
 
-class sigmoid(Notation):  # noqa: N801 - printed as σ, named as in PyTorch
+class sigmoid(Notation):  # lower case: named as in PyTorch (printed as σ), as sympy names its functions
     """The logistic sigmoid σ(x) = 1/(1 + e^{-x})."""
 
     nargs = 1
@@ -114,7 +118,7 @@ def _np_softplus(x: Any) -> Any:
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
-class softplus(Notation):  # noqa: N801
+class softplus(Notation):
     """softplus(x) = ln(1 + e^x)."""
 
     nargs = 1
@@ -135,7 +139,7 @@ class softplus(Notation):  # noqa: N801
 _erfc = np.vectorize(math.erfc, otypes=[float])
 
 
-class Phi(Notation):  # noqa: N801
+class Phi(Notation):
     """The standard normal cumulative distribution function Φ(x)."""
 
     nargs = 1
@@ -160,7 +164,7 @@ class Phi(Notation):  # noqa: N801
     mpmath_impl = staticmethod(lambda x: mpmath.ncdf(x))
 
 
-class phi(Notation):  # noqa: N801
+class phi(Notation):
     """The standard normal density φ(x) = e^{-x²/2}/√(2π)."""
 
     nargs = 1
@@ -184,7 +188,7 @@ def _np_indicator(cond: Any) -> Any:
     return np.where(cond, 1.0, 0.0)
 
 
-class Indicator(Notation):  # noqa: N801
+class Indicator(Notation):
     """𝟙[condition]: 1 where the condition holds, else 0. Its derivative is 0 almost everywhere."""
 
     nargs = 1
@@ -210,7 +214,7 @@ class Indicator(Notation):  # noqa: N801
     mpmath_impl = staticmethod(lambda cond: mpmath.mpf(1) if cond else mpmath.mpf(0))
 
 
-class MaxOver(ExprWithLimits):
+class MaxOver(ExprWithLimits):  # type: ignore[misc]
     """max over an index range, e.g. max_{j=1..n} x_j; ``doit`` expands it once the range is explicit."""
 
     is_real = True
@@ -255,10 +259,8 @@ class RowSoftmax(_MatrixFunction):
     def doit(self, **hints: Any) -> sp.Basic:
         arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
         if not isinstance(arg, sp.MatrixBase) and all(sp.sympify(v).is_Integer for v in arg.shape):
-            try:
+            with contextlib.suppress(ValueError, TypeError, NotImplementedError):  # stays symbolic
                 arg = arg.as_explicit()
-            except (ValueError, TypeError, NotImplementedError):
-                pass
         if isinstance(arg, sp.MatrixBase):
             return sp.Matrix(arg.rows, arg.cols, lambda r, c: sp.exp(arg[r, c]) / sum(sp.exp(arg[r, k]) for k in range(arg.cols)))
         return RowSoftmax(arg)

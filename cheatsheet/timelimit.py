@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from cheatsheet.checking.parse import InputError
+from cheatsheet.checking.errors import InputError
 
 __all__ = ["MAX_SECONDS", "TimeLimitError", "check_seconds", "run_limited"]
 
@@ -36,7 +36,7 @@ def check_seconds(seconds: object, name: str = "timeout") -> float:
     """``seconds`` as a float when it is a finite number of seconds in (0, :data:`MAX_SECONDS`].
 
     Raises ``TypeError`` for what is not a real number (a string, a boolean, None) and
-    :class:`~cheatsheet.checking.parse.InputError` (a ``ValueError``) for nan, infinities, zero, negative or
+    :class:`~cheatsheet.checking.errors.InputError` (a ``ValueError``) for nan, infinities, zero, negative or
     larger values; both messages name ``name``.
     """
     if isinstance(seconds, bool) or not isinstance(seconds, (numbers.Real, decimal.Decimal)):

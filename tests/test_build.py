@@ -189,7 +189,7 @@ def test_failing_rule_is_not_rendered(cached: Sheet, tmp_path: Path, monkeypatch
 
 def _patch_card(monkeypatch: pytest.MonkeyPatch, rule_id: str, change: Callable[[Any], Any]) -> None:
     """The card of ``rule_id`` as ``change`` makes it (the rule itself unchanged)."""
-    from cheatsheet.render import view
+    from cheatsheet import sheet as view
 
     original = view.card
 

@@ -21,7 +21,9 @@ from click.testing import CliRunner, Result
 
 import cheatsheet
 import cheatsheet.catalog
-from cheatsheet.cli import describe, main, text, text_set
+from cheatsheet.cli import main
+from cheatsheet.printing.card import describe
+from cheatsheet.printing.text import text, text_set
 from cheatsheet.render.rules_json import export_json, schema
 from cheatsheet.notation import Indicator, MaxOver, sigmoid
 from cheatsheet.rule import Input, Kink, Param, Rule

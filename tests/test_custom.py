@@ -16,17 +16,13 @@ import pytest
 import sympy as sp
 from sympy.core.parameters import evaluate
 
+from cheatsheet.checking.custom import load_custom_rules, verify_custom
+from cheatsheet.checking.plugins import ENTRY_POINT_GROUP, plugin_rules
+from cheatsheet.checking.problems import CustomRuleError
+from cheatsheet.checking.rulefile import load_rule_file
 from cheatsheet.cli.check import as_click_error
-from cheatsheet.checking.rulefile import (
-    ENTRY_POINT_GROUP,
-    CustomRuleError,
-    load_custom_rules,
-    load_rule_file,
-    plugin_rules,
-    verify_custom,
-)
-from cheatsheet.printing.latex import latex
 from cheatsheet.notation import sigmoid
+from cheatsheet.printing.latex import latex
 from cheatsheet.rule import FAMILIES
 
 DATA = Path(__file__).parent / "data"
@@ -121,6 +117,29 @@ def test_bad_input_is_one_clear_line(what: str, text: str | bytes, at: str, mess
     assert message in first, first
     click_error = as_click_error(err)
     assert click_error.exit_code == code
+
+
+RULE_CHECKS = [
+    # (what, file text, line:column, message): checked by Rule itself, reported at the key it blames
+    ("empty title", RULE + 'title = "  "\n', "5:9", "rule 'mine', title: title is empty"),
+    ("parameter named twice", RULE + '[[rule.params]]\nname = "a"\ndefault = 1\n[[rule.params]]\nname = "a"\nsymbol = "b"\ndefault = 2\n',
+     "9:8", "rule 'mine', params[2].name: parameter names repeat: ['a', 'a']"),
+    ("input named twice", '[[rule]]\nid = "d"\nfunction = "x*y"\nderivative = "y"\n[[rule.inputs]]\nname = "x"\n'
+     '[[rule.inputs]]\nname = "x"\nsymbol = "y"\n', "8:8", "rule 'd', inputs[2].name: input names repeat: ['x', 'x']"),
+    ("kink w.r.t. an input without a derivative", '[[rule]]\nid = "k"\nfunction = "x*y"\nderivative = {y = "x"}\n'
+     '[[rule.kinks]]\nat = "0"\nleft = "0"\nright = "0"\ntorch = "0"\n', "5:1", "rule 'k', kinks[1]: kink at 0 is w.r.t. 'x', which has no derivative"),
+]
+
+
+@pytest.mark.parametrize(("what", "text", "at", "message"), RULE_CHECKS, ids=[c[0] for c in RULE_CHECKS])
+def test_the_rules_own_checks_point_at_the_key(what: str, text: str, at: str, message: str, tmp_path: Path) -> None:
+    """What Rule validates is checked once, by Rule; the file reader reports its complaint at the key it
+    blames (or the table, for a key left to its default), not at the start of the rule."""
+    path = _write(tmp_path, text)
+    with pytest.raises(CustomRuleError) as info:
+        load_rule_file(path)
+    (problem,) = info.value.problems
+    assert str(problem).startswith(f"{path}:{at}: {message}"), str(problem)
 
 
 def test_kink_at_an_irrational_point(tmp_path: Path) -> None:
@@ -244,7 +263,7 @@ def test_example_plugin_installs_with_pip(tmp_path: Path, monkeypatch: pytest.Mo
 def test_load_for_build(tmp_path: Path) -> None:
     """The build's entry point: rules out, or one CustomRuleError with the exit status, before any output."""
     import cheatsheet
-    from cheatsheet.checking.rulefile import load_for_build
+    from cheatsheet.checking.custom import load_for_build
 
     assert [r.id for r in load_for_build([EXAMPLE], cheatsheet.rules(), plugins=False)] == ["swish_beta", "shifted_relu", "log_cosh"]
     with pytest.raises(CustomRuleError, match="clashes with the built-in rule 'sigmoid'") as info:
@@ -563,15 +582,15 @@ def test_a_plugin_that_hangs_is_stopped_and_named(where: str, tmp_path: Path, mo
     time limit, not a build that never ends (and the other plugins still load)."""
     import time
 
-    from cheatsheet.checking import rulefile
+    from cheatsheet.checking import plugins
 
     (tmp_path / "slow_plugin.py").write_text(_SLOW_PLUGIN[where], encoding="utf-8")
     _fake_install(tmp_path, "example = cheatsheet_example_plugin:catalog\nslow = slow_plugin:catalog")
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(rulefile, "PLUGIN_SECONDS", 2.0)
+    monkeypatch.setattr(plugins, "PLUGIN_SECONDS", 2.0)
     start = time.monotonic()
     try:
-        found, problems = rulefile._plugins()
+        found, problems = plugins.load_plugins()
     finally:
         sys.modules.pop("cheatsheet_example_plugin", None)
         sys.modules.pop("slow_plugin", None)

@@ -29,7 +29,7 @@ from cheatsheet.examples import Value, number
 from cheatsheet.examples.descent import DescentExample, descent, local_rule
 from cheatsheet.examples.mlp import FD_STEP, MLPExample, backprop, finite_differences, torch_agreement
 from cheatsheet.examples.conventions import ConventionsPanel, MistakesPanel, conventions, mistakes
-from cheatsheet.render.view import Formula
+from cheatsheet.sheet import Formula
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 #: Central differences with step 1e-6 in float64: truncation ~h²·f‴/6 ≈ 1e-13, rounding ~ε·|ℓ|/h ≈ 1e-10.

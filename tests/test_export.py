@@ -258,7 +258,7 @@ def test_hostile_rule_file_in_the_markdown_and_latex_exports(tmp_path: Any) -> N
 
     from cheatsheet.build import _meta
     from cheatsheet.checking.rulefile import load_rule_file
-    from cheatsheet.render import view
+    from cheatsheet import sheet as view
     from cheatsheet.render.documents import latex_document, markdown_document
 
     path = tmp_path / "hostile.toml"

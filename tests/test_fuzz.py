@@ -13,7 +13,9 @@ from hypothesis import HealthCheck, assume, given, reject, settings
 from hypothesis import strategies as st
 
 from cheatsheet.checking.claim import CheckResult, check
-from cheatsheet.checking.parse import ParseError, parse, parse_domain, to_text
+from cheatsheet.checking.domains import parse_domain
+from cheatsheet.checking.parse import ParseError, parse
+from cheatsheet.printing.grammar import to_text
 from cheatsheet.timelimit import TimeLimitError
 
 settings.register_profile("default", deadline=2000, suppress_health_check=[HealthCheck.too_slow])

@@ -22,9 +22,11 @@ import sympy as sp
 
 import cheatsheet
 from cheatsheet.checking.claim import check
-from cheatsheet.checking.rulefile import CustomRuleError, load_rule_file
+from cheatsheet.checking.errors import InputError
+from cheatsheet.checking.numbers import exact_number
+from cheatsheet.checking.problems import CustomRuleError
+from cheatsheet.checking.rulefile import load_rule_file
 from cheatsheet.evaluate.expand import param_values
-from cheatsheet.checking.parse import InputError, exact_number
 from cheatsheet.rule import Input, Rule, RuleError
 
 #: Files an exploit would create are made in this folder (set per test).

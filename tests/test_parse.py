@@ -10,8 +10,7 @@ import pytest
 import sympy as sp
 from sympy.core.parameters import evaluate
 
-from cheatsheet.printing.latex import latex
-from cheatsheet.notation import Indicator, Phi, phi, sigmoid, softplus
+from cheatsheet.checking.domains import parse_domain
 from cheatsheet.checking.parse import (
     FUNCTIONS,
     LimitError,
@@ -19,10 +18,11 @@ from cheatsheet.checking.parse import (
     ParseError,
     parse,
     parse_constant,
-    parse_domain,
     parse_expression,
-    to_text,
 )
+from cheatsheet.notation import Indicator, Phi, phi, sigmoid, softplus
+from cheatsheet.printing.grammar import to_text
+from cheatsheet.printing.latex import latex
 
 x, y = sp.symbols("x y", real=True)
 a = sp.Symbol("a", real=True)

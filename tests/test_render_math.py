@@ -16,6 +16,11 @@ import pytest
 import cheatsheet
 from cheatsheet.printing.latex import latex
 from cheatsheet.render import math as M
+from cheatsheet.render.adapters import ziamath as ziamath_adapter
+from cheatsheet.render.math.flatten import flatten
+from cheatsheet.render.math.rewrite import for_ziamath
+from cheatsheet.render.math.svg import raw_svg, ziamath_mathml
+from cheatsheet.render.math.tex import parse
 from cheatsheet.render.resources import ResourceError, font_path, templates_dir
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -77,7 +82,7 @@ def test_every_catalog_formula_typesets_with_both_engines(where: str, tex: str) 
 
 def test_no_operator_name_reaches_ziamath_unfixed() -> None:
     for _, tex in FORMULAS:
-        fixed = M._for_ziamath(tex)
+        fixed = for_ziamath(tex)
         assert not re.search(r"\\(tanh|sinh|cosh|sin|cos|tan|ln|log|exp|det)\b(?![_^]?\{?\w*\}?\s*_)", fixed), fixed
         assert r"\operatorname" not in fixed, fixed
         assert not re.search(r"\\max\s*[(]|\\min\s*[(]|\\max\\left|\\min\\left", fixed), fixed
@@ -128,8 +133,8 @@ def test_flattening_keeps_the_picture() -> None:
     # The flattened glyphs are the <use> transforms applied to the glyph outlines: compare the extreme
     # coordinates of both drawings (the rendered PNGs were compared by eye and by pixel diff).
     tex = r"- \frac{2 e^{- x^{2}}}{\sqrt{\pi}} + \begin{cases} x & \text{if } x > 0 \\ \alpha x & \text{otherwise} \end{cases}"
-    raw = M._raw_svg(tex, M.DEFAULT_SIZE_PX, True)
-    flat = M._flatten(raw)
+    raw = raw_svg(tex, M.DEFAULT_SIZE_PX, True)
+    flat = flatten(raw)
     assert flat is not None
     assert re.search(r'viewBox="[^"]+"', raw).group(0) == re.search(r'viewBox="[^"]+"', flat).group(0)
     n_use = raw.count("<use")
@@ -158,14 +163,14 @@ def test_draw_modes() -> None:
 
 
 def test_flatten_refuses_what_it_does_not_know() -> None:
-    assert M._flatten('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><circle r="1"/></svg>') is None
-    assert M._flatten("<svg") is None
+    assert flatten('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><circle r="1"/></svg>') is None
+    assert flatten("<svg") is None
     bad = (
         '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1" viewBox="0 0 1 1">'
         '<symbol id="g" viewBox="0 0 1 1"><path d="M 0 0 A 1 1 0 0 1 1 1 Z"/></symbol>'
         '<use href="#g" x="0" y="0" width="1" height="1" fill="black"/></svg>'
     )
-    assert M._flatten(bad) is None  # an arc: not an absolute M/L/Q/C/Z path
+    assert flatten(bad) is None  # an arc: not an absolute M/L/Q/C/Z path
 
 
 _PROBE = r"""
@@ -231,16 +236,16 @@ def test_output_is_deterministic_across_processes() -> None:
     ],
 )
 def test_ziamath_rewrites(tex: str, expected: str) -> None:
-    assert M._for_ziamath(tex) == expected
+    assert for_ziamath(tex) == expected
 
 
 def test_sum_in_fraction_keeps_limits_below_in_inline_style_untouched() -> None:
     tex = r"\frac{1}{\sum_{k} x_{k}}"
-    assert M._for_ziamath(tex, display=False) == tex
+    assert for_ziamath(tex, display=False) == tex
 
 
 def test_ziamath_mathml_fixes_hat_and_stretchy_sums() -> None:
-    root = M._ziamath_mathml(r"\hat{\sigma} + \left(\sum_{k} x_{k}\right)", True)
+    root = ziamath_mathml(r"\hat{\sigma} + \left(\sum_{k} x_{k}\right)", True)
     accents = [el[1] for el in root.iter() if el.tag.endswith("mover") and el.get("accent") == "true"]
     assert accents and all(a.text == "\u02c6" and a.get("stretchy") == "false" for a in accents)
     sums = [el for el in root.iter() if el.tag.endswith("mo") and (el.text or "").strip() == "∑"]
@@ -325,7 +330,7 @@ def test_svgmath_html_and_img() -> None:
     ],
 )
 def test_break_points(tex: str, breaks_before: list[str]) -> None:
-    items = M._parse(tex)
+    items = parse(tex)
     assert [items[k] for k in M.break_points(tex)] == breaks_before
 
 
@@ -350,23 +355,42 @@ def test_skipping_unread_row_heights_changes_no_picture() -> None:
     """The ziamath speed-up (no height pass for a row with nothing stretchy below it) gives the same bytes:
     every catalog formula with fences, cases or matrices, and every fourth of the others, both ways."""
     from ziamath.nodes.mrow import Mrow
+    from ziamath.zmath import Math
 
-    assert M._skip_unread_row_heights(), "the pinned ziamath 0.13 is installed, so the speed-up applies"
-    fast = Mrow._get_height_nostretch
+    released = Mrow._get_height_nostretch
     texs = [tex for _, tex in catalog_formulas()]
     tall = [t for t in texs if any(s in t for s in (r"\left", r"\begin", r"\sum"))]
     sample = tall + [t for t in texs if t not in tall][::4]
     assert len(tall) > 30
-    raw = M._raw_svg.__wrapped__  # not the memoized one
-    quick = [raw(t, 10.4, True) for t in sample]
-    try:
-        Mrow._get_height_nostretch = fast.original  # type: ignore[attr-defined]
-        slow = [raw(t, 10.4, True) for t in sample]
-    finally:
-        Mrow._get_height_nostretch = fast  # type: ignore[method-assign]
-    assert [k for k, (a, b) in enumerate(zip(quick, slow)) if a != b] == []
-    assert any(M._stretchy_below([ET.fromstring(f"<mrow><mo>{c}</mo></mrow>")]) for c in "([")
-    assert not M._stretchy_below([ET.fromstring('<mrow><mo stretchy="false">(</mo><mi>x</mi></mrow>')])
+    font = str(font_path("texgyretermes-math.otf"))
+
+    def typeset(tex: str) -> str:  # what raw_svg does, without entering the speed-up itself
+        return str(Math(ziamath_mathml(tex, True), size=10.4, font=font).svg())
+
+    with ziamath_adapter.fast_row_heights():
+        assert Mrow._get_height_nostretch is not released, "the pinned ziamath 0.13 is installed: the speed-up applies"
+        quick = [typeset(t) for t in sample]
+    assert Mrow._get_height_nostretch is released, "ziamath is itself again outside our typesetting"
+    slow = [typeset(t) for t in sample]
+    assert [k for k, (a, b) in enumerate(zip(quick, slow, strict=True)) if a != b] == []
+    assert raw_svg.__wrapped__(sample[0], 10.4, True) == slow[0]  # the typesetting itself uses the speed-up
+    assert Mrow._get_height_nostretch is released
+    assert any(ziamath_adapter.stretchy_below([ET.fromstring(f"<mrow><mo>{c}</mo></mrow>")]) for c in "([")
+    assert not ziamath_adapter.stretchy_below([ET.fromstring('<mrow><mo stretchy="false">(</mo><mi>x</mi></mrow>')])
+
+
+def test_speed_up_nests_and_is_undone_on_error() -> None:
+    """Nested blocks put ziamath's method back only when the outermost ends, also when typesetting fails."""
+    from ziamath.nodes.mrow import Mrow
+
+    released = Mrow._get_height_nostretch
+    with pytest.raises(RuntimeError, match="inner"), ziamath_adapter.fast_row_heights():
+        patched = Mrow._get_height_nostretch
+        with ziamath_adapter.fast_row_heights():
+            assert Mrow._get_height_nostretch is patched
+        assert Mrow._get_height_nostretch is patched  # still inside the outer block
+        raise RuntimeError("inner")
+    assert patched is not released and Mrow._get_height_nostretch is released
 
 
 def test_resources_are_found() -> None:

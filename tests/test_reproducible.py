@@ -120,7 +120,7 @@ _MATH = ("exp", "expm1", "log", "log1p", "log2", "log10", "pow", "sin", "cos", "
 def apply_noise(monkeypatch: pytest.MonkeyPatch, n: Noise) -> None:
     """numpy's and math's functions (and the float64 tables of the evaluators, which hold numpy's functions
     since import) return their results with ``n``'s last-bit noise until ``monkeypatch`` is undone."""
-    from cheatsheet.evaluate import matrix as matrixeval, tensor
+    from cheatsheet.evaluate import backends, matrix as matrixeval
 
     for name in _NUMPY:
         monkeypatch.setattr(np, name, n.wrap(getattr(np, name)))
@@ -129,8 +129,8 @@ def apply_noise(monkeypatch: pytest.MonkeyPatch, n: Noise) -> None:
     for name in _MATH:
         if hasattr(math, name):
             monkeypatch.setattr(math, name, n.wrap(getattr(math, name)))
-    for key, fn in list(tensor._FLOAT_FUNCS.items()):  # the float64 backend's function table
-        monkeypatch.setitem(tensor._FLOAT_FUNCS, key, n.wrap(fn))
+    for key, fn in list(backends._FLOAT_FUNCS.items()):  # the float64 backend's function table
+        monkeypatch.setitem(backends._FLOAT_FUNCS, key, n.wrap(fn))
     for key, (f64, mp) in list(matrixeval._SCALAR_FUNCS.items()):
         monkeypatch.setitem(matrixeval._SCALAR_FUNCS, key, (n.wrap(f64), mp))
 

@@ -14,9 +14,8 @@ import pytest
 import sympy as sp
 
 import cheatsheet
-from cheatsheet.verifier import errata
 from cheatsheet.rule import Identity, Input, Kink, Rule
-from cheatsheet.verifier import engine
+from cheatsheet.verifier import engine, errata, proof
 from cheatsheet.verifier.hashing import rule_hash
 from cheatsheet.verifier.record import load_record
 from cheatsheet.verifier.runner import verify_many
@@ -99,7 +98,7 @@ def test_false_identity_in_a_note_is_rejected() -> None:
 
 def test_unproved_claim_is_checked_never_proved(monkeypatch: pytest.MonkeyPatch) -> None:
     """When no symbolic proof goes through, the verdict is 'checked' with the reason, not 'proved'."""
-    monkeypatch.setattr(engine, "prove_zero", lambda e, s: (None, "simplify left a non-zero residue"))
+    monkeypatch.setattr(proof, "prove_zero", lambda e, s: (None, "simplify left a non-zero residue"))
     v = engine.verify_rule(cheatsheet.get("gelu"))
     assert v.status == "checked" and "non-zero residue" in v.reason
 
@@ -209,7 +208,7 @@ def test_the_verifier_refutes_a_residue_for_every_rule() -> None:
 
 def test_checked_means_the_residue_was_sought_and_not_found(monkeypatch: pytest.MonkeyPatch) -> None:
     """When no proof goes through, the reason says where the residue was looked for."""
-    monkeypatch.setattr(engine, "prove_zero", lambda e, s: (None, "simplify left a non-zero residue"))
+    monkeypatch.setattr(proof, "prove_zero", lambda e, s: (None, "simplify left a non-zero residue"))
     v = engine.verify_rule(_scalar(sp.exp(-(x - 3) ** 2), (6 - 2 * x) * sp.exp(-(x**2) + 6 * x - 9)))
     assert v.status == "checked", v.summary()
     assert "the residue was sought at the proof's sample point and at" in v.reason and "not found" in v.reason

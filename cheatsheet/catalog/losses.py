@@ -51,11 +51,6 @@ KL_REDUCTION = Param(
 )
 
 
-def _softmax_shifted(a: sp.Expr) -> sp.Expr:
-    """p_a evaluated as e^{x_a − m} / Σ_j e^{x_j − m}: no overflow."""
-    return sp.exp(X[a] - m) / sp.Sum(sp.exp(X[j] - m), (j, 1, n))
-
-
 def _log_sum_exp_shifted() -> sp.Expr:
     """ln Σ_j e^{x_j − m} = log1p(s), s the sum over the entries below the maximum (plus ties − 1, an exact
     integer): keeps its digits when one logit dominates and s ≪ 1e-16."""
@@ -78,12 +73,12 @@ with textbook():
     SOFTMAX = Definition(p[k], sp.exp(X[k]) / sp.Sum(sp.exp(X[j]), (j, 1, n)), text="softmax(x)_k")
     MAX = Definition(m, MaxOver(X[k], (k, 1, n)), text="max_k x_k (for stable evaluation)")
     LSE = sp.log(sp.Sum(sp.exp(X[j]), (j, 1, n)))
-    RESIDUAL = x - y
+    residual = x - y  # lower case like x and y: an expression of the inputs, compared as `residual <= -beta`
 
-    SMOOTH_L1 = sp.Piecewise((RESIDUAL**2 / (2 * beta), sp.Abs(RESIDUAL) < beta), (sp.Abs(RESIDUAL) - beta / 2, True))
-    HUBER = sp.Piecewise((RESIDUAL**2 / 2, sp.Abs(RESIDUAL) < delta), (delta * (sp.Abs(RESIDUAL) - delta / 2), True))
+    SMOOTH_L1 = sp.Piecewise((residual**2 / (2 * beta), sp.Abs(residual) < beta), (sp.Abs(residual) - beta / 2, True))
+    HUBER = sp.Piecewise((residual**2 / 2, sp.Abs(residual) < delta), (delta * (sp.Abs(residual) - delta / 2), True))
     HUBER_AS_SMOOTH_L1 = delta * sp.Piecewise(
-        (RESIDUAL**2 / (2 * delta), sp.Abs(RESIDUAL) < delta), (sp.Abs(RESIDUAL) - delta / 2, True)
+        (residual**2 / (2 * delta), sp.Abs(residual) < delta), (sp.Abs(residual) - delta / 2, True)
     )
     BCE_LOGITS = -(pw * y * sp.log(sigmoid(x)) + (1 - y) * sp.log(1 - sigmoid(x)))
     HINGE = sp.Max(0, 1 - y * x)
@@ -105,8 +100,8 @@ with textbook():
             inputs=(INPUT, TARGET),
             params=(REDUCTION,),
             reduction=True,
-            function=RESIDUAL**2,
-            derivative={"input": 2 * RESIDUAL, "target": -2 * RESIDUAL},
+            function=residual**2,
+            derivative={"input": 2 * residual, "target": -2 * residual},
             notes=(
                 "reduction='mean' divides by the number of elements N: each gradient entry is 2(x − y)/N.",
                 "No ½ in front: PyTorch's gradient is 2(x − y), not the x − y of the ½‖x − y‖² convention.",
@@ -121,8 +116,8 @@ with textbook():
             inputs=(INPUT, TARGET),
             params=(REDUCTION,),
             reduction=True,
-            function=sp.Abs(RESIDUAL),
-            derivative={"input": sp.sign(RESIDUAL), "target": -sp.sign(RESIDUAL)},
+            function=sp.Abs(residual),
+            derivative={"input": sp.sign(residual), "target": -sp.sign(residual)},
             kinks=(Kink(at=y, left=-1, right=1, torch=0), Kink(at=x, left=-1, right=1, torch=0, wrt="target")),
             notes=("At x = y PyTorch's gradient is sign(0) = 0, the middle of the subdifferential [−1, 1].",),
             references=("PyTorch F.l1_loss",),
@@ -138,11 +133,11 @@ with textbook():
             reduction=True,
             function=SMOOTH_L1,
             derivative={
-                "input": sp.Piecewise((-1, RESIDUAL <= -beta), (RESIDUAL / beta, RESIDUAL < beta), (1, True)),
-                "target": sp.Piecewise((1, RESIDUAL <= -beta), ((y - x) / beta, RESIDUAL < beta), (-1, True)),
+                "input": sp.Piecewise((-1, residual <= -beta), (residual / beta, residual < beta), (1, True)),
+                "target": sp.Piecewise((1, residual <= -beta), ((y - x) / beta, residual < beta), (-1, True)),
             },
             identities=(
-                Identity(SMOOTH_L1, sp.Add(sp.Abs(RESIDUAL), -(beta / 2), sp.Max(0, beta - sp.Abs(RESIDUAL)) ** 2 / (2 * beta)),
+                Identity(SMOOTH_L1, sp.Add(sp.Abs(residual), -(beta / 2), sp.Max(0, beta - sp.Abs(residual)) ** 2 / (2 * beta)),
                          note="one formula: within β/2 below |x − y|"),
             ),
             notes=(
@@ -163,8 +158,8 @@ with textbook():
             reduction=True,
             function=HUBER,
             derivative={
-                "input": sp.Piecewise((-delta, RESIDUAL <= -delta), (RESIDUAL, RESIDUAL < delta), (delta, True)),
-                "target": sp.Piecewise((delta, RESIDUAL <= -delta), (y - x, RESIDUAL < delta), (-delta, True)),
+                "input": sp.Piecewise((-delta, residual <= -delta), (residual, residual < delta), (delta, True)),
+                "target": sp.Piecewise((delta, residual <= -delta), (y - x, residual < delta), (-delta, True)),
             },
             identities=(Identity(HUBER, HUBER_AS_SMOOTH_L1, note="δ times smooth_l1_loss with β = δ"),),
             notes=(
@@ -422,11 +417,11 @@ with textbook():
             ),
             params=(REDUCTION,),
             reduction=True,
-            function=sp.log(v) / 2 + RESIDUAL**2 / (2 * v),
+            function=sp.log(v) / 2 + residual**2 / (2 * v),
             derivative={
-                "input": RESIDUAL / v,
+                "input": residual / v,
                 "target": (y - x) / v,
-                "var": (v - RESIDUAL**2) / (2 * v**2),
+                "var": (v - residual**2) / (2 * v**2),
             },
             notes=(
                 "PyTorch clamps var to ≥ eps (1e-6) in place under no_grad: below eps it returns the value and"

@@ -29,7 +29,7 @@ xhat = vec("xhat")
 gamma = real("gamma")
 beta = real("beta")
 d = sp.KroneckerDelta
-l = sp.Symbol("l", integer=True, positive=True)  # summation index of the stable forms (free of i, j, k)
+l_ = sp.Symbol("l", integer=True, positive=True)  # summation index of the stable forms (free of i, j, k)
 
 
 def _eps(default: sp.Rational, samples: tuple[sp.Rational, ...], doc: str) -> Param:
@@ -46,7 +46,7 @@ NORM_EPS = _eps(sp.Rational(1, 10**12), (sp.Rational(3, 2),), "lower bound of th
 
 def _centred(a: sp.Expr) -> sp.Expr:
     """x_a − μ as the mean of the differences x_a − x_l: exact-ish even for inputs sharing a large offset."""
-    return sp.Sum(X[a] - X[l], (l, 1, n)) / n
+    return sp.Sum(X[a] - X[l_], (l_, 1, n)) / n
 
 
 with textbook():

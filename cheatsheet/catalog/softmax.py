@@ -29,7 +29,7 @@ TEMPERATURE = Input("temperature", T, POSITIVE, doc="T > 0 (a learnable scalar, 
 p = vec("p")
 m = real("m")
 d = sp.KroneckerDelta
-l = sp.Symbol("l", integer=True, positive=True)  # summation index of the stable forms (free of i, j, k)
+l_ = sp.Symbol("l", integer=True, positive=True)  # summation index of the stable forms (free of i, j, k)
 
 
 def _others(v: sp.IndexedBase, a: sp.Symbol) -> sp.Expr:
@@ -46,26 +46,26 @@ with textbook():
     SOFTMAX = Definition(
         p[k],
         sp.exp(X[k]) / sp.Sum(sp.exp(X[j]), (j, 1, n)),
-        stable=1 / sp.Sum(sp.exp(X[l] - X[k]), (l, 1, n)),
+        stable=1 / sp.Sum(sp.exp(X[l_] - X[k]), (l_, 1, n)),
         text="softmax(x)_k",
     )
     MAX = Definition(m, MaxOver(X[k], (k, 1, n)), text="max_k x_k (for stable evaluation)")
     SOFTMIN = Definition(
         p[k],
         sp.exp(-X[k]) / sp.Sum(sp.exp(-X[j]), (j, 1, n)),
-        stable=1 / sp.Sum(sp.exp(X[k] - X[l]), (l, 1, n)),
+        stable=1 / sp.Sum(sp.exp(X[k] - X[l_]), (l_, 1, n)),
         text="softmin(x)_k",
     )
     SOFTMAX_T = Definition(
         p[k],
         sp.exp(X[k] / T) / sp.Sum(sp.exp(X[j] / T), (j, 1, n)),
-        stable=1 / sp.Sum(sp.exp((X[l] - X[k]) / T), (l, 1, n)),
+        stable=1 / sp.Sum(sp.exp((X[l_] - X[k]) / T), (l_, 1, n)),
         text="softmax(x/T)_k",
     )
     LSE_STABLE = m + sp.log(sp.Sum(sp.exp(X[k] - m), (k, 1, n)))
     # M_i = max_k x_k − x_i ≥ 0 as one node, so that float evaluation never rounds x_i − m inside a longer sum;
     # −ln p_i = M_i + log1p(Σ_{k≠i} e^{x_k − x_i − M_i} + expm1(−M_i)), exact where p_i → 1.
-    M_I = MaxOver(X[l] - X[i], (l, 1, n))
+    M_I = MaxOver(X[l_] - X[i], (l_, 1, n))
     NEG_LOG_P = M_I + log1p(sp.Sum((1 - d(i, k)) * sp.exp(X[k] - X[i] - M_I), (k, 1, n)) + expm1(-M_I))
     EXP_SUM = sp.Sum(sp.exp(X[k]), (k, 1, n))  # Σ_k e^{x_k}, in the derivations
 

@@ -140,7 +140,7 @@ def check(
     as code: F and CLAIM are read by the sheet's own small grammar.
     """
     from cheatsheet.checking.claim import check as run_check
-    from cheatsheet.checking.parse import InputError
+    from cheatsheet.checking.errors import InputError
 
     try:
         result = run_check(

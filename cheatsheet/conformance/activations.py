@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from cheatsheet.conformance import Counterpart, Deviation
+from cheatsheet.conformance.model import Counterpart, Deviation
 
 __all__ = ["COUNTERPARTS"]
 

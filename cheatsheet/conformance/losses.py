@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cheatsheet.conformance import Counterpart
+from cheatsheet.conformance.model import Counterpart
 
 __all__ = ["COUNTERPARTS"]
 

@@ -4,7 +4,7 @@ temperature rule divides the logits; the vector–Jacobian product is autograd o
 
 from __future__ import annotations
 
-from cheatsheet.conformance import Counterpart, Deviation
+from cheatsheet.conformance.model import Counterpart, Deviation
 
 __all__ = ["COUNTERPARTS"]
 

@@ -8,17 +8,22 @@ exactly what the sheet prints.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import reduce
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 from sympy.codegen.cfunctions import exp2, expm1, log1p, log2, log10
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions.matexpr import MatrixElement
 
-from cheatsheet.notation import elementary, n
-from cheatsheet.checking.parse import exact_number
-from cheatsheet.rule import Definition, Input, Rule
+from cheatsheet.checking.numbers import exact_number
+from cheatsheet.evaluate.dispatch import ByClass
+from cheatsheet.notation import RowSoftmax, Vec, elementary, n
+
+if TYPE_CHECKING:
+    from cheatsheet.rule import Definition, Input, Rule
 
 __all__ = [
     "Instance",
@@ -80,7 +85,7 @@ def expand_where(expr: sp.Basic, where: Iterable[Definition], *, stable: bool = 
 def param_values(rule: Rule, values: Mapping[str, Any]) -> dict[sp.Symbol, sp.Expr]:
     """Parameter symbol -> exact value, defaults filled in.
 
-    Every value, given or default, is read by :func:`cheatsheet.checking.parse.exact_number` (numbers, or text in
+    Every value, given or default, is read by :func:`cheatsheet.checking.numbers.exact_number` (numbers, or text in
     the safe grammar; 0.1 is 1/10), never by ``sympify``, which runs text and calls ``_sympy_`` on objects.
     """
     out: dict[sp.Symbol, sp.Expr] = {}
@@ -175,61 +180,107 @@ def _inverse(m: sp.MatrixBase) -> sp.MatrixBase:
     return sp.ImmutableMatrix(m.adjugate() / m.det())
 
 
+#: How each kind of matrix expression becomes an explicit matrix (see :func:`_explicit`).
+_EXPLICIT: ByClass[Callable[[Any], Any]] = ByClass()
+
+
 def _explicit(e: sp.Basic) -> sp.Basic:
     """A matrix expression over explicit matrices computed as an explicit matrix (or scalar).
 
     ``doit`` leaves a Hadamard product with a matrix of ones or a softmax of a product symbolic, and
     sympy's own ``as_explicit`` builds a symbolic sum per entry (minutes for attention); this multiplies
-    the explicit matrices directly.
+    the explicit matrices directly, by the handler of the expression's class (a scalar expression with a
+    matrix inside, such as 2·tr(X), is rebuilt from its explicit arguments).
     """
-    from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
-    from sympy.matrices.expressions.matexpr import MatrixElement
-
-    from cheatsheet.notation import RowSoftmax, Vec
-
     if isinstance(e, sp.MatrixBase) or not e.has(sp.MatrixExpr):
         return e
-    if isinstance(e, sp.MatMul):
-        out: Any = sp.Integer(1)
-        for a in e.args:
-            out = out * _explicit(a)
-        return out
-    if isinstance(e, sp.MatAdd):
-        return reduce(operator.add, [_explicit(a) for a in e.args])
-    if isinstance(e, sp.HadamardProduct):
-        return reduce(lambda a, b: a.multiply_elementwise(b), [_explicit(a) for a in e.args])
-    if isinstance(e, sp.Transpose):
-        return _explicit(e.arg).T
-    if isinstance(e, sp.Inverse):
-        return _inverse(_explicit(e.arg))
-    if isinstance(e, sp.MatPow):
-        base, exp = _explicit(e.base), e.exp
-        if exp.is_Integer and exp < 0:
-            base, exp = _inverse(base), -exp
-        return base**exp
-    if isinstance(e, sp.HadamardPower):
-        exp = e.exp
-        return _explicit(e.base).applyfunc(lambda v: v**exp)
-    if isinstance(e, (sp.OneMatrix, sp.ZeroMatrix, sp.Identity)):
-        return sp.ImmutableMatrix(e.as_explicit())
-    if isinstance(e, ElementwiseApplyFunction):
-        fn = e.function
-        return _explicit(e.expr).applyfunc(fn)
-    if isinstance(e, RowSoftmax):
-        return RowSoftmax(_explicit(e.arg)).doit()
-    if isinstance(e, Vec):
-        return Vec(_explicit(e.arg)).doit()
-    if isinstance(e, sp.KroneckerProduct):
-        return sp.ImmutableMatrix(sp.kronecker_product(*[_explicit(a) for a in e.args]))
-    if isinstance(e, sp.Trace):
-        return _explicit(e.arg).trace()
-    if isinstance(e, sp.Determinant):
-        return _explicit(e.arg).det()
-    if isinstance(e, MatrixElement):
-        return _explicit(e.parent)[e.i, e.j]
-    if isinstance(e, sp.MatrixExpr):
-        return sp.ImmutableMatrix(e.as_explicit())
-    return e.func(*[_explicit(a) for a in e.args])
+    handler = _EXPLICIT.find(type(e))
+    if handler is None:
+        return e.func(*[_explicit(a) for a in e.args])
+    return handler(e)
+
+
+@_EXPLICIT.register(sp.MatMul)
+def _matmul(e: sp.MatMul) -> Any:
+    out: Any = sp.Integer(1)
+    for a in e.args:
+        out = out * _explicit(a)
+    return out
+
+
+@_EXPLICIT.register(sp.MatAdd)
+def _matadd(e: sp.MatAdd) -> Any:
+    return reduce(operator.add, [_explicit(a) for a in e.args])
+
+
+@_EXPLICIT.register(sp.HadamardProduct)
+def _hadamard(e: sp.HadamardProduct) -> Any:
+    return reduce(lambda a, b: a.multiply_elementwise(b), [_explicit(a) for a in e.args])
+
+
+@_EXPLICIT.register(sp.HadamardPower)
+def _hadamard_power(e: sp.HadamardPower) -> Any:
+    exp = e.exp
+    return _explicit(e.base).applyfunc(lambda v: v**exp)
+
+
+@_EXPLICIT.register(sp.Transpose)
+def _transpose(e: sp.Transpose) -> Any:
+    return _explicit(e.arg).T
+
+
+@_EXPLICIT.register(sp.Inverse)
+def _inverse_of(e: sp.Inverse) -> Any:
+    return _inverse(_explicit(e.arg))
+
+
+@_EXPLICIT.register(sp.MatPow)
+def _matpow(e: sp.MatPow) -> Any:
+    base, exp = _explicit(e.base), e.exp
+    if exp.is_Integer and exp < 0:
+        base, exp = _inverse(base), -exp
+    return base**exp
+
+
+@_EXPLICIT.register(ElementwiseApplyFunction)
+def _elementwise(e: ElementwiseApplyFunction) -> Any:
+    fn = e.function
+    return _explicit(e.expr).applyfunc(fn)
+
+
+@_EXPLICIT.register(RowSoftmax)
+def _row_softmax(e: RowSoftmax) -> Any:
+    return RowSoftmax(_explicit(e.arg)).doit()
+
+
+@_EXPLICIT.register(Vec)
+def _vec(e: Vec) -> Any:
+    return Vec(_explicit(e.arg)).doit()
+
+
+@_EXPLICIT.register(sp.KroneckerProduct)
+def _kronecker(e: sp.KroneckerProduct) -> Any:
+    return sp.ImmutableMatrix(sp.kronecker_product(*[_explicit(a) for a in e.args]))
+
+
+@_EXPLICIT.register(sp.Trace)
+def _trace(e: sp.Trace) -> Any:
+    return _explicit(e.arg).trace()
+
+
+@_EXPLICIT.register(sp.Determinant)
+def _determinant(e: sp.Determinant) -> Any:
+    return _explicit(e.arg).det()
+
+
+@_EXPLICIT.register(MatrixElement)
+def _element(e: MatrixElement) -> Any:
+    return _explicit(e.parent)[e.i, e.j]
+
+
+@_EXPLICIT.register(sp.MatrixExpr)  # any other (1, 0, I, a symbol): sympy's own entries
+def _as_explicit(e: sp.MatrixExpr) -> Any:
+    return sp.ImmutableMatrix(e.as_explicit())
 
 
 def _entry_symbol(inp: Input, name: str) -> sp.Symbol:
@@ -244,48 +295,62 @@ def dimensions(rule: Rule) -> list[sp.Symbol]:
     for inp in rule.inputs:
         if inp.shape == "matrix":
             for d in inp.symbol.shape:
-                found |= {s for s in sp.sympify(d).free_symbols}
+                found |= set(sp.sympify(d).free_symbols)
     return sorted(found, key=str)
 
 
 def instantiate(rule: Rule, size: int, dims: Mapping[sp.Symbol, int] | None = None) -> Instance:
     """Symbols for every entry of the rule's vector and matrix inputs at ``size`` (every dimension
     symbol of a matrix shape is ``size`` unless ``dims`` gives it another value)."""
-    sizes = {d: size for d in dimensions(rule)} | dict(dims or {})
+    sizes = dict.fromkeys(dimensions(rule), size) | dict(dims or {})
     sizes.setdefault(n, size)
     inst = Instance(size=size, dims=sizes)
     for inp in rule.inputs:
-        sym = inp.symbol
-        label = inp.name
         if inp.shape == "vector":
-            assert isinstance(sym, sp.IndexedBase)
-            base = str(sym.label)
-            syms = [_entry_symbol(inp, f"{base}_{a}") for a in range(1, size + 1)]
-            values: list[sp.Expr] = list(syms)
-            if inp.simplex:
-                values[-1] = 1 - sp.Add(*syms[:-1])
-                syms = syms[:-1]
-            for a, v in enumerate(values, start=1):
-                inst.entries[sym[a]] = v
-            inst.variables += [(s, inp) for s in syms]
-            inst.by_input[label] = values
+            _instantiate_vector(inst, inp, size)
         elif inp.shape == "matrix":
-            assert isinstance(sym, sp.MatrixSymbol)
-            rows, cols = (int(sp.sympify(d).subs(sizes)) for d in sym.shape)
-            base = str(sym.name)
-            sep = "," if max(rows, cols) > 9 else ""
-            if inp.symmetric:  # one symbol per entry on or above the diagonal
-                mat = sp.Matrix(rows, cols, lambda r, c: _entry_symbol(inp, f"{base}_{min(r, c) + 1}{sep}{max(r, c) + 1}"))
-                free = [mat[r, c] for r in range(rows) for c in range(cols) if r <= c]
-            elif inp.simplex:  # each row a probability vector: its last entry is 1 minus the others
-                mat = sp.Matrix(rows, cols, lambda r, c: _entry_symbol(inp, f"{base}_{r + 1}{sep}{c + 1}"))
-                free = [mat[r, c] for r in range(rows) for c in range(cols - 1)]
-                for r in range(rows):
-                    mat[r, cols - 1] = 1 - sp.Add(*[mat[r, c] for c in range(cols - 1)])
-            else:
-                mat = sp.Matrix(rows, cols, lambda r, c: _entry_symbol(inp, f"{base}_{r + 1}{sep}{c + 1}"))
-                free = list(mat)
-            inst.explicit[sym] = mat
-            inst.variables += [(s, inp) for s in free]
-            inst.by_input[label] = list(mat)
+            _instantiate_matrix(inst, inp, sizes)
     return inst
+
+
+def _instantiate_vector(inst: Instance, inp: Input, size: int) -> None:
+    """One symbol per entry of the vector input ``inp`` (the last entry of a simplex is 1 minus the others)."""
+    sym = inp.symbol
+    assert isinstance(sym, sp.IndexedBase)
+    base = str(sym.label)
+    syms = [_entry_symbol(inp, f"{base}_{a}") for a in range(1, size + 1)]
+    values: list[sp.Expr] = list(syms)
+    if inp.simplex:
+        values[-1] = 1 - sp.Add(*syms[:-1])
+        syms = syms[:-1]
+    for a, v in enumerate(values, start=1):
+        inst.entries[sym[a]] = v
+    inst.variables += [(s, inp) for s in syms]
+    inst.by_input[inp.name] = values
+
+
+def _instantiate_matrix(inst: Instance, inp: Input, sizes: Mapping[sp.Symbol, int]) -> None:
+    """An explicit matrix of symbols for the matrix input ``inp``, its free entries among the variables."""
+    sym = inp.symbol
+    assert isinstance(sym, sp.MatrixSymbol)
+    rows, cols = (int(sp.sympify(d).subs(sizes)) for d in sym.shape)
+    base = str(sym.name)
+    sep = "," if max(rows, cols) > 9 else ""
+
+    def entry(r: int, c: int) -> sp.Symbol:
+        if inp.symmetric:  # one symbol per entry on or above the diagonal
+            r, c = min(r, c), max(r, c)
+        return _entry_symbol(inp, f"{base}_{r + 1}{sep}{c + 1}")
+
+    mat = sp.Matrix(rows, cols, entry)
+    if inp.symmetric:
+        free = [mat[r, c] for r in range(rows) for c in range(cols) if r <= c]
+    elif inp.simplex:  # each row a probability vector: its last entry is 1 minus the others
+        free = [mat[r, c] for r in range(rows) for c in range(cols - 1)]
+        for r in range(rows):
+            mat[r, cols - 1] = 1 - sp.Add(*[mat[r, c] for c in range(cols - 1)])
+    else:
+        free = list(mat)
+    inst.explicit[sym] = mat
+    inst.variables += [(s, inp) for s in free]
+    inst.by_input[inp.name] = list(mat)

@@ -10,7 +10,7 @@
   counterexamples).
 
 Everything is computed at build time from the catalog; formulas are LaTeX printed by
-:func:`cheatsheet.printing.latex.latex` from sympy expressions (as :class:`cheatsheet.render.view.Formula`, ready for
+:func:`cheatsheet.printing.latex.latex` from sympy expressions (as :class:`cheatsheet.sheet.Formula`, ready for
 :func:`cheatsheet.render.math.svg` and :func:`~cheatsheet.render.math.mathml`), numbers are strings already
 rounded for display, figures are SVG strings (deterministic, no ids, labels in the bundled "Heros").
 

@@ -7,7 +7,7 @@
 - :func:`mistakes`: every erratum of :mod:`cheatsheet.verifier.errata` run through the verifier now
   (:func:`cheatsheet.verifier.errata.check`), with the wrong formula, the right one, why, and the counterexample.
 
-Formulas are :class:`~cheatsheet.render.view.Formula` objects (unique keys, LaTeX printed by
+Formulas are :class:`~cheatsheet.sheet.Formula` objects (unique keys, LaTeX printed by
 :func:`cheatsheet.printing.latex.latex` from sympy expressions; left-hand sides such as ∂f/∂x are put together from
 printed symbols, as the cards do); numbers are strings rounded for display.
 """
@@ -25,7 +25,7 @@ import sympy as sp
 
 from cheatsheet.examples import DPS, Value, decimal, floats, number
 from cheatsheet.printing.latex import latex
-from cheatsheet.render.view import Formula
+from cheatsheet.sheet import Formula
 from cheatsheet.rule import Rule
 
 __all__ = [
@@ -465,7 +465,7 @@ def mistakes(rules: Callable[[str], Rule] | None = None) -> MistakesPanel:
     import cheatsheet
     from cheatsheet.verifier import errata
     from cheatsheet.examples import positive_first
-    from cheatsheet.render.view import card
+    from cheatsheet.sheet import card
 
     get = rules or cheatsheet.get
     out = []

@@ -35,7 +35,7 @@ import sympy as sp
 
 from cheatsheet.examples import DPS, FONT, Value, decimal, floats, fmt, number, polyline, svg_label, svg_open
 from cheatsheet.printing.latex import latex
-from cheatsheet.render.view import Formula
+from cheatsheet.sheet import Formula
 from cheatsheet.rule import Input, Rule
 
 __all__ = ["DEFAULT", "DescentExample", "Problem", "Run", "descent", "local_rule"]

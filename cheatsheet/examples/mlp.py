@@ -32,7 +32,7 @@ import sympy as sp
 
 from cheatsheet.examples import DPS, FONT, Value, decimal, floats, fmt, positive_first, svg_label, svg_open, text_width
 from cheatsheet.printing.latex import latex
-from cheatsheet.render.view import Formula
+from cheatsheet.sheet import Formula
 from cheatsheet.rule import Rule
 
 __all__ = ["DEFAULT", "FD_STEP", "Agreement", "BackpropRow", "MLPExample", "Network", "backprop", "torch_agreement"]

@@ -1,10 +1,11 @@
-"""The textbook LaTeX printer: the one place that decides how formulas look.
+"""The textbook LaTeX printer: how formulas look on the sheet.
 
 It prints the verified sympy expressions in the notation of a textbook: σ(x)(1 − σ(x)) with the factors
 in the order the catalog wrote them (catalog expressions are built unevaluated, and this printer
-keeps argument order), 𝟙[x > 0] for indicators, δ_{ij}, f′(x) for derivatives of undefined functions,
-cases with "if", ln, and plain parentheses unless the argument is tall. Renderers (SVG, MathML,
-LaTeX export) all start from this output.
+keeps argument order, adjusted by the conventions all printers share in
+:mod:`cheatsheet.printing.textbook`), 𝟙[x > 0] for indicators, δ_{ij}, f′(x) for derivatives of
+undefined functions, cases with "if", ln, and plain parentheses unless the argument is tall. Renderers
+(SVG, MathML, LaTeX export) all start from this output.
 """
 
 from __future__ import annotations
@@ -13,10 +14,26 @@ from typing import Any
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
-from sympy.printing.latex import LatexPrinter, accepted_latex_functions
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.printing.latex import accepted_latex_functions
 from sympy.printing.precedence import PRECEDENCE
 
-from cheatsheet.notation import Indicator, MaxOver, Notation
+from cheatsheet.notation import Indicator, MaxOver, Notation, n
+from cheatsheet.printing.bases import LatexPrinterBase
+from cheatsheet.printing.textbook import (
+    binding,
+    elementwise,
+    is_denominator,
+    lead_with_positive,
+    matrix_grouped,
+    matrix_product,
+    prime,
+    scalar_trace,
+    shorter_decimal,
+    textbook_product,
+    written_fraction,
+    written_fractions,
+)
 
 __all__ = ["TextbookPrinter", "latex"]
 
@@ -24,7 +41,7 @@ _INVERSE_TRIG = frozenset({"asin", "acos", "atan", "acot", "asec", "acsc", "asin
 _TALL = (r"\frac", r"\sum", r"\begin", r"\sqrt", r"\max", r"\prod")
 
 
-class TextbookPrinter(LatexPrinter):
+class TextbookPrinter(LatexPrinterBase):
     """A ``LatexPrinter`` that keeps the catalog's order of terms and factors and prints notation."""
 
     def __init__(self, settings: dict[str, Any] | None = None) -> None:
@@ -43,82 +60,64 @@ class TextbookPrinter(LatexPrinter):
 
     # -------------------------------------------------------------- products
     def _print_Mul(self, expr: sp.Expr) -> str:
-        # Catalog expressions are unevaluated: flatten nested products, drop factors of 1, print the
-        # sign once in front, and put numbers first and parenthesized sums last (σ(x)(1 − σ(x))).
+        # Catalog expressions are unevaluated: the sign once in front, then the factors in the textbook
+        # order (cheatsheet.printing.textbook), laid out as one fraction unless the product was written
+        # as several.
         if not isinstance(expr, sp.Mul):  # _print_Pow hands x^-1 here as a fraction
-            return str(super()._print_Mul(expr))
-        negative = False
-        kept: list[sp.Expr] = []
-        for a in _factors(expr):
-            if a.is_Number and a.is_negative:
-                negative = not negative
-                a = -a
-            if a != 1:
-                kept.append(a)
-        # numbers first, then the factors in the catalog's order, except that a parenthesized sum never
-        # follows an operator name: (1 − y) ln(1 − x), not ln(1 − x)(1 − y), which reads as ln of a product
-        ordered = [a for a in kept if a.is_Number]
-        for a in (a for a in kept if not a.is_Number):
-            if isinstance(a, sp.Add) and ordered and _operator_call(ordered[-1]):
-                at = len(ordered) - 1
-                while at > 0 and _operator_call(ordered[at - 1]):
-                    at -= 1
-                ordered.insert(at, a)
-            else:
-                ordered.append(a)
-        written = _written_fractions(expr)
-        derivs = [a for a in ordered if isinstance(a, sp.Derivative) and self._prime_form(a) is None]
+            return super()._print_Mul(expr)
+        product = textbook_product(expr)
+        body = self._product_body(expr, list(product.factors))
+        return ("- " + body) if product.negative else body
+
+    def _product_body(self, expr: sp.Mul, ordered: list[sp.Expr]) -> str:
+        written = written_fractions(expr)
+        derivs = [a for a in ordered if isinstance(a, sp.Derivative) and prime(a) is None]
         if not ordered:
-            body = "1"
-        elif derivs and len(derivs) < len(ordered) and any(_is_denominator(a) for a in ordered):
+            return "1"
+        if derivs and len(derivs) < len(ordered) and any(is_denominator(a) for a in ordered):
             # a derivation's chain-rule line: −1/(1 + e^{−x})² · d/dx(1 + e^{−x}), never d/dx(…) in a numerator
             rest = [a for a in ordered if a not in derivs]
-            rest_tex = self._print(rest[0]) if len(rest) == 1 else str(super()._print_Mul(sp.Mul(*rest, evaluate=False)))
-            body = " ".join([rest_tex] + [self._print(a) for a in derivs])
-        elif written is not None:
+            rest_tex = self._print(rest[0]) if len(rest) == 1 else super()._print_Mul(sp.Mul(*rest, evaluate=False))
+            return " ".join([rest_tex] + [self._print(a) for a in derivs])
+        if written is not None:
             # two or more fractions written as factors stay apart: 1/(1 + e^{−x}) · e^{−x}/(1 + e^{−x})
-            body = " ".join(self._paren(self._print(a)) if isinstance(a, sp.Add) else self._print(a) for a in written)
-        elif len(ordered) == 1:
+            return " ".join(self._paren(self._print(a)) if isinstance(a, sp.Add) else self._print(a) for a in written)
+        if len(ordered) == 1:
             body = self._print(ordered[0])
-            if isinstance(ordered[0], sp.Add):  # -(a + b), or 1·(a + b) as sympy's Sum builds it unevaluated
-                body = self._paren(body)
-        else:
-            body = str(super()._print_Mul(sp.Mul(*ordered, evaluate=False)))
-        return ("- " + body) if negative else body
+            # -(a + b), or 1·(a + b) as sympy's Sum builds it unevaluated
+            return self._paren(body) if isinstance(ordered[0], sp.Add) else body
+        return super()._print_Mul(sp.Mul(*ordered, evaluate=False))
 
     # -------------------------------------------------------------- functions
     def _print_Function(self, expr: sp.Function, exp: str | None = None) -> str:
-        if isinstance(expr, Indicator):
-            body = "𝟙[" + self._print(expr.args[0]) + "]"
-            return f"{body}^{{{exp}}}" if exp is not None else body
-        if isinstance(expr, Notation):
+        if isinstance(expr, Notation):  # sympy's dispatch skips the Notation base of sigmoid, softplus, ...
             return self._call(type(expr).latex_name, expr.args, exp)
-        if isinstance(expr, AppliedUndef):  # g(x)^{2}, not g^{2}(x): the power applies to the value
-            body = self._call(self._undef_name(expr.func), expr.args)
-            return f"{body}^{{{exp}}}" if exp is not None else body
         func = expr.func.__name__
         special = getattr(self, "_print_" + func, None)
         if special is not None:
-            return special(expr, exp)  # type: ignore[no-any-return]
+            return str(special(expr, exp))
         if func in _INVERSE_TRIG:  # \arcsin, \operatorname{arsinh} (ISO 80000-2), as sympy's inv_trig_style="full"
             func = ("ar" if func.endswith("h") else "arc") + func[1:]
-        if func in accepted_latex_functions:
-            name = "\\" + func
-        else:
-            name = r"\operatorname{" + func + "}"
+        name = "\\" + func if func in accepted_latex_functions else r"\operatorname{" + func + "}"
         return self._call(name, expr.args, exp)
+
+    def _print_Indicator(self, expr: Indicator, exp: str | None = None) -> str:
+        body = "𝟙[" + self._print(expr.args[0]) + "]"
+        return f"{body}^{{{exp}}}" if exp is not None else body
+
+    def _print_AppliedUndef(self, expr: sp.Function, exp: str | None = None) -> str:
+        body = self._call(self._undef_name(expr.func), expr.args)  # g(x)^{2}, not g^{2}(x): the power applies to the value
+        return f"{body}^{{{exp}}}" if exp is not None else body
 
     def _undef_name(self, func: Any) -> str:
         name = str(func)
         return {"finv": "f^{-1}"}.get(name, name)
 
     def _print_Rational(self, expr: sp.Rational) -> str:
-        # A long terminating decimal (SELU's λ and α, GELU's 0.044715) prints as the decimal, not as
-        # 5253504936777402467096674926473/5000000000000000000000000000000: whichever is shorter.
-        text = _decimal(expr)
-        if text is not None and len(text.lstrip("- ")) < len(str(abs(expr.p))) + len(str(expr.q)):
-            return text
-        return str(super()._print_Rational(expr))
+        decimal = shorter_decimal(expr)  # SELU's λ as 1.0507009873554804934193349852946
+        if decimal is not None:
+            return ("- " if expr.p < 0 else "") + decimal
+        return super()._print_Rational(expr)
 
     def _print_log(self, expr: sp.Expr, exp: str | None = None) -> str:
         return self._call(r"\ln", expr.args, exp)
@@ -128,7 +127,7 @@ class TextbookPrinter(LatexPrinter):
         saved = self._settings["fold_short_frac"]
         self._settings["fold_short_frac"] = True
         try:
-            return str(self._print(e)).replace(" / ", "/")
+            return self._print(e).replace(" / ", "/")
         finally:
             self._settings["fold_short_frac"] = saved
 
@@ -187,8 +186,6 @@ class TextbookPrinter(LatexPrinter):
         return self._print(expr.label)
 
     def _limits(self, var: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> str:
-        from cheatsheet.notation import n
-
         if lo == 1 and hi == n:
             return self._print(var)
         return f"{self._print(var)}={self._print(lo)}}}^{{{self._print(hi)}"
@@ -217,24 +214,22 @@ class TextbookPrinter(LatexPrinter):
     def _print_Or(self, expr: sp.Or) -> str:
         return r" \text{ or } ".join(self._print(a) for a in expr.args)
 
-    # -------------------------------------------------------------- undefined functions
-    def _prime_form(self, expr: sp.Derivative) -> str | None:
-        """f′(x), σ′(x) for a function (undefined or notation) of the one variable, else None."""
-        inner = expr.expr
-        if isinstance(inner, (AppliedUndef, Notation)) and not isinstance(inner, Indicator) and len(expr.variables) == 1 and len(inner.args) == 1:
-            (var,) = expr.variables
-            if inner.args[0] == var:
-                primes = r"\prime" * expr.derivative_count
-                return f"{self._function_name(inner)}^{{{primes}}}" + self._paren(self._print(var))
-        return None
+    # -------------------------------------------------------------- derivatives
+    def _prime(self, expr: sp.Basic) -> str | None:
+        """f′(x), σ′(x), f′(g(x)) (see :func:`cheatsheet.printing.textbook.prime`), else None."""
+        form = prime(expr)
+        if form is None:
+            return None
+        primes = r"\prime" * form.count
+        return f"{self._function_name(form.function)}^{{{primes}}}" + self._paren(self._print(form.at))
 
     def _print_Derivative(self, expr: sp.Derivative) -> str:
-        prime = self._prime_form(expr)
-        if prime is not None:
-            return prime
+        primed = self._prime(expr)
+        if primed is not None:
+            return primed
         inner = expr.expr
         if expr.derivative_count != 1:
-            return str(super()._print_Derivative(expr))
+            return super()._print_Derivative(expr)
         # first derivatives (derivation steps): ∂x_i/∂x_j, ∂σ̂/∂x_j, de^{−x}/dx as one fraction; an operand that
         # would run into what follows (a sum, a product, a negative) in parentheses: d/dx (x σ(x)). d for a
         # scalar variable (other symbols are parameters, or abbreviations such as u = u(x) that a ∂ would hold
@@ -245,18 +240,13 @@ class TextbookPrinter(LatexPrinter):
             return rf"\frac{{{d} {self._print(inner)}}}{{{d} {self._print(var)}}}"
         body = self._print(inner)
         if (isinstance(inner, (sp.Add, sp.Sum)) or inner.could_extract_minus_sign()
-                or (isinstance(inner, sp.Mul) and not _written_fraction(inner))):
+                or (isinstance(inner, sp.Mul) and not written_fraction(inner))):
             body = self._paren(body)
         return rf"\frac{{{d}}}{{{d} {self._print(var)}}} {body}"
 
     def _print_Subs(self, subs: sp.Subs) -> str:
-        expr, old, new = subs.args
-        if isinstance(expr, sp.Derivative) and len(old) == 1 and isinstance(expr.expr, sp.Function):
-            inner = expr.expr
-            if len(inner.args) == 1 and inner.args[0] == old[0] and expr.variables == (old[0],) * expr.derivative_count:
-                primes = r"\prime" * expr.derivative_count
-                return f"{self._function_name(inner)}^{{{primes}}}" + self._paren(self._print(new[0]))
-        return str(super()._print_Subs(subs))
+        primed = self._prime(subs)
+        return primed if primed is not None else super()._print_Subs(subs)
 
     def _function_name(self, f: sp.Function) -> str:
         """The printed name of a one-argument function: σ, f, \\tanh, \\operatorname{erf}."""
@@ -283,50 +273,33 @@ class TextbookPrinter(LatexPrinter):
     def parenthesize(self, item: Any, level: int, is_neg: bool = False, strict: bool = False) -> str:
         # an element-wise function prints as its body (1 − tanh²(Z)), so it binds like the body:
         # (1 − tanh²(Z)) ⊙ G, not 1 − tanh²(Z) ⊙ G
-        from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
-        from sympy.printing.precedence import precedence_traditional
-
         if isinstance(item, ElementwiseApplyFunction):
-            prec = precedence_traditional(item.function.expr)
+            prec = binding(item)
             if prec < level or (strict and prec <= level):
                 return self._paren(self._print(item))
-        return str(super().parenthesize(item, level, is_neg, strict))
+        return super().parenthesize(item, level, is_neg, strict)
 
-    def _print_ElementwiseApplyFunction(self, expr: sp.Basic) -> str:
-        # σ(Z), e^{Z}: the function applied entry by entry (the sheet says "element-wise" once)
-        arg = expr.expr
-        name = self._print(arg)
-        body = expr.function.expr
-        radical = isinstance(body, sp.Pow) and body.exp == sp.S.Half and body.base == expr.function.variables[0]
-        if not isinstance(arg, sp.MatrixSymbol) and not radical:  # √ groups its argument itself
-            name = self._paren(name)
-        placeholder = sp.Symbol("@ARG@")
-        text = str(self._print(expr.function(placeholder)))
-        if "(@ARG@)" in text:  # the function call brings its own parentheses: σ(Zᵀ), not σ((Zᵀ))
-            name = self._print(arg)
-        return text.replace("@ARG@", name)
+    def _print_ElementwiseApplyFunction(self, expr: ElementwiseApplyFunction) -> str:
+        return elementwise(expr, self._print, self._paren)  # σ(Z), e^{Z}: the sheet says "element-wise" once
 
     def _print_HadamardProduct(self, expr: sp.Basic) -> str:
-        # ⊙ and the matrix product have no agreed precedence: a product or sum inside ⊙ gets parentheses
-        return r" \odot ".join(self._matrix_operand(a, (sp.MatAdd, sp.MatMul, sp.KroneckerProduct)) for a in expr.args)
+        grouped = matrix_grouped(sp.HadamardProduct)
+        return r" \odot ".join(self._matrix_operand(a, grouped) for a in expr.args)
 
     def _print_KroneckerProduct(self, expr: sp.Basic) -> str:
-        return r" \otimes ".join(self._matrix_operand(a, (sp.MatAdd, sp.MatMul, sp.HadamardProduct)) for a in expr.args)
+        grouped = matrix_grouped(sp.KroneckerProduct)
+        return r" \otimes ".join(self._matrix_operand(a, grouped) for a in expr.args)
 
     def _matrix_operand(self, a: sp.Basic, grouped: tuple[type, ...]) -> str:
         if isinstance(a, grouped):
             return self._paren(self._print(a))
-        return str(self.parenthesize(a, PRECEDENCE["Mul"], strict=True))
+        return self.parenthesize(a, PRECEDENCE["Mul"], strict=True)
 
     def _print_MatAdd(self, expr: sp.Basic) -> str:
-        # the terms in the written order; a negative term prints its own sign. (sympy's _print_Add negates
+        # the terms in the textbook order; a negative term prints its own sign. (sympy's _print_Add negates
         # such a term with evaluation on, which rewrites it: 𝟏𝟏ᵀ would become one all-ones matrix.)
+        terms = lead_with_positive([(t, self._print(t)) for t in expr.args], lambda t: t[1].startswith("- "))
         out = ""
-        terms = [(t, self._print(t)) for t in expr.args]
-        if terms and terms[0][1].startswith("- "):  # sympy's A x - b arrives as (-b, A x): lead with a positive term
-            positive = [k for k, (_, tex) in enumerate(terms) if not tex.startswith("- ")]
-            if positive:
-                terms.insert(0, terms.pop(positive[0]))
         for k, (term, tex) in enumerate(terms):
             if isinstance(term, sp.MatAdd):
                 tex = self._paren(tex)
@@ -343,22 +316,16 @@ class TextbookPrinter(LatexPrinter):
 
     def _print_MatMul(self, expr: sp.Basic) -> str:
         # QKᵀ/√d rather than (1/√d) Q Kᵀ
-        coeff, matrices = expr.as_coeff_matrices()
-        # a sum, and an ⊙ or ⊗ product beside another factor, in parentheses: −A ⊙ B, but (A ⊙ B)𝟏
-        grouped = (sp.MatAdd, sp.HadamardProduct, sp.KroneckerProduct) if len(matrices) > 1 else (sp.MatAdd,)
-        body = " ".join(self._matrix_operand(m, grouped) for m in matrices)
-        if coeff == 1:
-            return body
-        if coeff == -1:
-            return "- " + body
-        num, den = sp.fraction(coeff)
-        sign = "- " if num.could_extract_minus_sign() else ""
-        num = -num if sign else num
+        product = matrix_product(expr)
+        grouped = matrix_grouped(sp.MatMul, len(product.matrices))
+        body = " ".join(self._matrix_operand(m, grouped) for m in product.matrices)
+        sign = "- " if product.negative else ""
+        num, den = product.numerator, product.denominator
         top = body if num == 1 else f"{self._print(num)} {body}"
         if den == 1:
             return sign + top
-        if num == 1 and len(matrices) == 1:  # (x − a)/r: the fraction bar groups the numerator
-            top = self._print(matrices[0])
+        if num == 1 and len(product.matrices) == 1:  # (x − a)/r: the fraction bar groups the numerator
+            top = self._print(product.matrices[0])
         return sign + r"\frac{" + top + "}{" + self._print(den) + "}"
 
     def _print_OneMatrix(self, expr: sp.Basic) -> str:
@@ -384,76 +351,12 @@ class TextbookPrinter(LatexPrinter):
         return r"\operatorname{vec}" + self._paren(self._print(expr.args[0]))
 
     def _print_Trace(self, expr: sp.Basic) -> str:
-        if tuple(expr.args[0].shape) == (1, 1):  # the trace of a 1x1 matrix (xᵀx) is that number
-            return str(self._print(expr.args[0]))
+        if scalar_trace(expr):
+            return self._print(expr.args[0])
         return r"\operatorname{tr}" + self._paren(self._print(expr.args[0]))
 
     def _print_Determinant(self, expr: sp.Basic) -> str:
         return r"\det" + self._paren(self._print(expr.args[0]))
-
-
-def _decimal(r: sp.Rational) -> str | None:
-    """The exact decimal expansion of a rational whose denominator is 2^a 5^b, else None."""
-    q, twos, fives = int(r.q), 0, 0
-    while q % 2 == 0:
-        q, twos = q // 2, twos + 1
-    while q % 5 == 0:
-        q, fives = q // 5, fives + 1
-    if q != 1 or r.q == 1:
-        return None
-    places = max(twos, fives)
-    digits = str(abs(int(r.p)) * 10**places // int(r.q)).rjust(places + 1, "0")
-    return ("- " if r.p < 0 else "") + digits[:-places] + "." + digits[-places:]
-
-
-def _operator_call(e: sp.Basic) -> bool:
-    """True for a function printed as an operator name (ln, tanh, softplus, max), not a symbol (σ, Φ, f)."""
-    base = e.base if isinstance(e, sp.Pow) else e
-    if not isinstance(base, (sp.Function, sp.Max, sp.Min)) or isinstance(base, (AppliedUndef, Indicator)):
-        return False
-    if isinstance(base, Notation):
-        return type(base).latex_name.startswith(r"\operatorname")
-    return not isinstance(base, (sp.Abs, sp.KroneckerDelta, sp.exp))
-
-
-def _is_denominator(e: sp.Basic) -> bool:
-    """A factor printed below the fraction bar: 1/a, a⁻², or a fraction 1/2."""
-    return (isinstance(e, sp.Pow) and e.exp.is_negative is True) or (isinstance(e, sp.Rational) and e.q != 1)
-
-
-def _written_fraction(e: sp.Basic) -> bool:
-    return _is_denominator(e) or (isinstance(e, sp.Mul) and any(_is_denominator(a) for a in _factors(e)))
-
-
-def _written_fractions(expr: sp.Mul) -> list[sp.Expr] | None:
-    """The factors of a product in which two or more fractions were written as factors (or a fraction and
-    a sum with a fraction in it), each kept whole: 1/(1 + e^{−x}) · e^{−x}/(1 + e^{−x}), not one fraction
-    with a fraction in its numerator. None for any other product (which prints as one fraction)."""
-    out: list[sp.Expr] = []
-
-    def walk(e: sp.Basic) -> None:
-        if isinstance(e, sp.Mul) and not _written_fraction(e):
-            for a in e.args:
-                walk(a)
-        else:
-            out.append(e)
-
-    for a in expr.args:
-        walk(a)
-    fractions = [a for a in out if _written_fraction(a) and not a.is_number]  # 1/2 stays a coefficient
-    tall_sums = [a for a in out if isinstance(a, sp.Add) and any(_written_fraction(t) and not t.is_number for t in a.args)]
-    if not any(isinstance(f, sp.Mul) and not all(_is_denominator(a) for a in _factors(f)) for f in fractions):
-        tall_sums = []  # (δ_ij − 1/n)/σ̂ stays one fraction: only a/b · (c − d/e) is kept apart
-    if not fractions or len(fractions) + len(tall_sums) < 2 or any(a.is_Number and a.is_negative for f in out for a in _factors(f)):
-        return None
-    return [a for a in out if a != 1]
-
-
-def _factors(expr: sp.Expr) -> list[sp.Expr]:
-    """The factors of a possibly nested, unevaluated product."""
-    if isinstance(expr, sp.Mul):
-        return [f for a in expr.args for f in _factors(a)]
-    return [expr]
 
 
 def _plain_delimiters(tex: str) -> str:
@@ -497,4 +400,4 @@ def _plain_delimiters(tex: str) -> str:
 
 def latex(expr: Any, **settings: Any) -> str:
     """Textbook LaTeX of a sympy expression (the catalog's order of terms is kept)."""
-    return _plain_delimiters(str(TextbookPrinter(settings).doprint(sp.sympify(expr))))
+    return _plain_delimiters(TextbookPrinter(settings).doprint(sp.sympify(expr)))

@@ -1,2 +1,14 @@
-"""Building blocks of the sheet's renderer: math typesetting (SVG for the PDF, MathML for the HTML),
-small vector plots of scalar rules, and the bundled resources (templates and fonts) they use."""
+"""The sheet's renderers: every output format drawn from the cards of :mod:`cheatsheet.sheet`.
+
+- :mod:`.math`: math typesetting (SVG for the PDF through ziamath, MathML for the HTML);
+- :mod:`.plots`: small vector plots of scalar rules;
+- :mod:`.panels`: the worked examples and panels of :mod:`cheatsheet.examples` as cards of their own;
+- :mod:`.html`: the Jinja2 documents (the print pages, the measuring document, the HTML page);
+- :mod:`.paged` and :mod:`.pdf`: the PDF, paginated here, drawn page by page by WeasyPrint, joined by pypdf;
+- :mod:`.documents`: the LaTeX and Markdown documents; :mod:`.rules_json`: the rule table as JSON;
+- :mod:`.adapters`: every use of a third-party library's private API, one module per library, checked
+  against the pinned version; :mod:`.resources`: the bundled templates and fonts.
+
+render comes after :mod:`cheatsheet.examples` (panels imports them) and :mod:`cheatsheet.sheet`; neither
+imports render.
+"""

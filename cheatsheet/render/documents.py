@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 from cheatsheet.render.html import Meta, environment
-from cheatsheet.render.view import Section
+from cheatsheet.sheet import Section
 
 __all__ = ["latex_document", "latex_text", "markdown_document", "markdown_text", "pdflatex_math"]
 

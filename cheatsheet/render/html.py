@@ -16,8 +16,8 @@ from markupsafe import Markup
 
 from cheatsheet.render.resources import templates_dir
 
-if TYPE_CHECKING:  # (not at run time: view imports sympy, and the no-change build needs only PAPERS from here)
-    from cheatsheet.render.view import Section
+if TYPE_CHECKING:  # (not at run time: sheet imports sympy, and the no-change build needs only PAPERS from here)
+    from cheatsheet.sheet import Section
 
 __all__ = ["PAPERS", "Meta", "Paper", "environment", "footer_document", "hollow", "identifier", "measure_document",
            "print_page", "prose", "render_page"]
@@ -50,8 +50,8 @@ class Meta:
     counts: Mapping[str, int]
 
 
-_SUPERSCRIPTS = dict(zip("⁰⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱᵀᵃᵇᶜᵈᵉᶠᵍʰʲᵏˡᵐᵒᵖʳˢᵗᵘᵛʷˣʸᶻᵝᵞᵟᵠᵡ", "0456789+−=()niTabcdefghjklmoprstuvwxyzβγδφχ"))
-_SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋ₐₑₒₓᵢⱼₖₗₘₙₚₛₜᵦᵧᵨᵩᵪ", "0123456789+−aeoxijklmnpstβγρφχ"))
+_SUPERSCRIPTS = dict(zip("⁰⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱᵀᵃᵇᶜᵈᵉᶠᵍʰʲᵏˡᵐᵒᵖʳˢᵗᵘᵛʷˣʸᶻᵝᵞᵟᵠᵡ", "0456789+−=()niTabcdefghjklmoprstuvwxyzβγδφχ", strict=True))
+_SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋ₐₑₒₓᵢⱼₖₗₘₙₚₛₜᵦᵧᵨᵩᵪ", "0123456789+−aeoxijklmnpstβγρφχ", strict=True))
 
 
 def prose(text: str) -> Markup:
@@ -132,10 +132,10 @@ def _read(name: str) -> str:
 def print_page(sections: Sequence[Section], meta: Meta, page: Any, math: Mapping[str, str],
                plots: Mapping[str, str]) -> str:
     """One page of the PDF as its own document (see :mod:`cheatsheet.render.paged`)."""
-    from cheatsheet.render.paged import GEOMETRY, _LINK
+    from cheatsheet.render.paged import GEOMETRY, LINK_SCHEME
 
     return environment().get_template("print.html.j2").render(
-        sections=sections, meta=meta, page=page, geometry=GEOMETRY, link=_LINK, css=Markup(_read("sheet.css")),
+        sections=sections, meta=meta, page=page, geometry=GEOMETRY, link=LINK_SCHEME, css=Markup(_read("sheet.css")),
         fonts_css=Markup(fonts_css(inline=False)), math=_Pictures(math), plots=_Pictures(plots),
     )
 
@@ -157,10 +157,10 @@ def measure_document(sections: Sequence[Section], meta: Meta, cards: Sequence[An
 
     Its pictures are hollow (:func:`hollow`): the same boxes without the drawing, which is all that
     layout reads; parsing the glyph outlines took most of the time of measuring the sheet."""
-    from cheatsheet.render.paged import GEOMETRY, _LINK
+    from cheatsheet.render.paged import GEOMETRY, LINK_SCHEME
 
     return environment().get_template("measure.html.j2").render(
-        sections=sections, meta=meta, cards=cards, with_masthead=with_masthead, geometry=GEOMETRY, link=_LINK,
+        sections=sections, meta=meta, cards=cards, with_masthead=with_masthead, geometry=GEOMETRY, link=LINK_SCHEME,
         css=Markup(_read("sheet.css")), fonts_css=Markup(fonts_css(inline=False)),
         math=_Pictures(math, hollow=True), plots=_Pictures(plots, hollow=True),
     )

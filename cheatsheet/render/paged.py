@@ -23,13 +23,14 @@ from typing import Any
 
 from cheatsheet import cache as entries
 from cheatsheet import pools
-from cheatsheet.render.view import Card, Section
+from cheatsheet.sheet import Card, Section
 
-__all__ = ["GEOMETRY", "Geometry", "Item", "LayoutError", "Measured", "Page", "assemble", "paginate", "render_pdf"]
+__all__ = ["GEOMETRY", "LINK_SCHEME", "Geometry", "Item", "LayoutError", "Measured", "Page", "assemble", "paginate", "render_pdf"]
 
 _PX_PER_MM = 96 / 25.4
 _PT_PER_MM = 72 / 25.4
-_LINK = "cheatsheet:"  # contents links point across page documents; rewritten into GoTo actions
+#: The scheme of the contents links: they point across page documents, and are rewritten into GoTo actions.
+LINK_SCHEME = "cheatsheet:"
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,8 @@ def _overflow(card: Any) -> str:
 
 def _measure_boxes(document: Any) -> dict[str, Measured]:
     """Height (and, for cards, overflow) of the elements with an id (the outermost box of each)."""
+    from cheatsheet.render.adapters.weasyprint import page_box
+
     out: dict[str, Measured] = {}
 
     def walk(box: Any) -> None:
@@ -199,7 +202,7 @@ def _measure_boxes(document: Any) -> dict[str, Measured]:
             walk(child)
 
     for page in document.pages:
-        walk(page._page_box)  # noqa: SLF001 - WeasyPrint exposes no public box tree
+        walk(page_box(page))  # WeasyPrint exposes no public box tree: read through the adapter
     return out
 
 
@@ -259,7 +262,7 @@ def draw_pages(htmls: Sequence[str], base: Path, folders: Sequence[Path], jobs: 
             drawn = list(pool.map(_draw, work))
     else:
         drawn = [_draw(w) for w in work]
-    for k, pdf in zip(todo, drawn):
+    for k, pdf in zip(todo, drawn, strict=True):
         out[k] = pdf
         entries.write(folders[k], keys[k], pdf, ".pdf")
     return [out[k] for k in range(len(htmls))]
@@ -325,6 +328,8 @@ def _lay_over(writer: Any, page: Any, overlay: Any, save: Any, restore: Any) -> 
     about 0.1 s a page)."""
     from pypdf.generic import ArrayObject, DictionaryObject, NameObject
 
+    from cheatsheet.render.adapters.pypdf import add_object
+
     form = _stream(overlay.get_contents().get_data())
     form.update({
         NameObject("/Type"): NameObject("/XObject"),
@@ -332,7 +337,7 @@ def _lay_over(writer: Any, page: Any, overlay: Any, save: Any, restore: Any) -> 
         NameObject("/BBox"): overlay.mediabox,
         NameObject("/Resources"): overlay["/Resources"].get_object().clone(writer),
     })
-    form_ref = writer._add_object(form.flate_encode())  # noqa: SLF001
+    form_ref = add_object(writer, form.flate_encode())
     resources = page["/Resources"].get_object()
     xobjects = resources.get("/XObject")
     if xobjects is None:
@@ -349,55 +354,75 @@ def assemble(page_pdfs: Sequence[bytes], paper: str, pages: Sequence[Page], meta
     """Join the page PDFs on ``paper``: centred content box, the footers laid over (page k of the
     ``footers`` PDF on page k), outline by family and rule, contents links, metadata. Deterministic:
     the same inputs give the same bytes."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, RectangleObject, TextStringObject
-    from pypdf.generic import Fit
+    from pypdf import PdfWriter
+    from pypdf.generic import NameObject, RectangleObject, TextStringObject
 
     paper_w, paper_h = PAPER_MM[paper]
     dx = (paper_w - geometry.width_mm) / 2 * _PT_PER_MM
     dy = (paper_h - geometry.height_mm) / 2 * _PT_PER_MM
     box = RectangleObject([-dx, -dy, paper_w * _PT_PER_MM - dx, paper_h * _PT_PER_MM - dy])
     writer = PdfWriter()
-    footer_pages = PdfReader(io.BytesIO(footers)).pages if footers is not None else None
-    save = restore = None
-    if footer_pages is not None:
-        save = writer._add_object(_stream(b"q\n"))  # noqa: SLF001 - pypdf has no public add_object
-        restore = writer._add_object(_stream(b"Q\nq /CheatsheetFooter Do Q\n"))  # noqa: SLF001
-    for k, pdf in enumerate(page_pdfs):
-        (page,) = PdfReader(io.BytesIO(pdf)).pages
-        added = writer.add_page(page)
-        if footer_pages is not None:
-            _lay_over(writer, added, footer_pages[k], save, restore)
+    _add_pages(writer, page_pdfs, footers)
     for page in writer.pages:
         for name in ("/MediaBox", "/CropBox", "/TrimBox", "/BleedBox", "/ArtBox"):
             page[NameObject(name)] = box
     where = targets(pages, geometry)
-    for page in writer.pages:
-        for annot_ref in page.get("/Annots", []) or []:
-            annot = annot_ref.get_object()
-            action = annot.get("/A")
-            uri = action.get_object().get("/URI") if action is not None else None
-            if uri is not None and str(uri).startswith(_LINK):
-                target = where[str(uri)[len(_LINK):]]
-                dest = ArrayObject([writer.pages[target.page].indirect_reference, NameObject("/XYZ"),
-                                    FloatObject(target.x_pt), FloatObject(target.y_pt), FloatObject(0)])
-                annot[NameObject("/A")] = DictionaryObject({NameObject("/S"): NameObject("/GoTo"), NameObject("/D"): dest})
-    for page in pages:
-        for column in page.columns:
-            for item in column:
-                if item.card is None:
-                    t = where[f"sec-{item.section.id}"]
-                    parent = writer.add_outline_item(title=item.section.title, page_number=t.page,
-                                                     fit=Fit.xyz(left=t.x_pt, top=t.y_pt, zoom=0))
-                    for card in item.section.cards:
-                        ct = where[card.id]
-                        writer.add_outline_item(title=f"{card.title} ({card.id})", page_number=ct.page, parent=parent,
-                                                fit=Fit.xyz(left=ct.x_pt, top=ct.y_pt, zoom=0))
+    _link_contents(writer, where)
+    _add_outline(writer, pages, where)
     writer.add_metadata({NameObject(k): TextStringObject(v) for k, v in meta.items()})
     writer.page_mode = "/UseOutlines"
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def _add_pages(writer: Any, page_pdfs: Sequence[bytes], footers: bytes | None) -> None:
+    """Each one-page PDF as a page of ``writer``, with page k of ``footers`` (if any) laid over page k."""
+    from pypdf import PdfReader
+
+    from cheatsheet.render.adapters.pypdf import add_object
+
+    footer_pages = PdfReader(io.BytesIO(footers)).pages if footers is not None else None
+    save = restore = None
+    if footer_pages is not None:  # shared by every page (pypdf has no public add_object)
+        save = add_object(writer, _stream(b"q\n"))
+        restore = add_object(writer, _stream(b"Q\nq /CheatsheetFooter Do Q\n"))
+    for k, pdf in enumerate(page_pdfs):
+        (page,) = PdfReader(io.BytesIO(pdf)).pages
+        added = writer.add_page(page)
+        if footer_pages is not None:
+            _lay_over(writer, added, footer_pages[k], save, restore)
+
+
+def _link_contents(writer: Any, where: Mapping[str, Target]) -> None:
+    """The contents' links (``cheatsheet:<id>`` URIs, across page documents) made GoTo actions to their target."""
+    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject
+
+    for page in writer.pages:
+        for annot_ref in page.get("/Annots", []) or []:
+            annot = annot_ref.get_object()
+            action = annot.get("/A")
+            uri = action.get_object().get("/URI") if action is not None else None
+            if uri is not None and str(uri).startswith(LINK_SCHEME):
+                target = where[str(uri)[len(LINK_SCHEME):]]
+                dest = ArrayObject([writer.pages[target.page].indirect_reference, NameObject("/XYZ"),
+                                    FloatObject(target.x_pt), FloatObject(target.y_pt), FloatObject(0)])
+                annot[NameObject("/A")] = DictionaryObject({NameObject("/S"): NameObject("/GoTo"), NameObject("/D"): dest})
+
+
+def _add_outline(writer: Any, pages: Sequence[Page], where: Mapping[str, Target]) -> None:
+    """The outline: a section per family, a rule per card under it."""
+    from pypdf.generic import Fit
+
+    headings = [item for page in pages for column in page.columns for item in column if item.card is None]
+    for item in headings:
+        t = where[f"sec-{item.section.id}"]
+        parent = writer.add_outline_item(title=item.section.title, page_number=t.page,
+                                         fit=Fit.xyz(left=t.x_pt, top=t.y_pt, zoom=0))
+        for card in item.section.cards:
+            ct = where[card.id]
+            writer.add_outline_item(title=f"{card.title} ({card.id})", page_number=ct.page, parent=parent,
+                                    fit=Fit.xyz(left=ct.x_pt, top=ct.y_pt, zoom=0))
 
 
 # ------------------------------------------------------------------------------ the whole PDF
@@ -418,8 +443,35 @@ def render_pdf(
     footer_html: Callable[[int], str] | None = None,
 ) -> dict[str, bytes]:
     """The PDF for each paper: measure what is new, paginate, draw changed pages, join."""
+    known = _heights(sections, measure_html, base=base, folder=cache / "heights", jobs=jobs)
+    _check_fit(sections, known)
+    pages = paginate(sections, known.cards, known.headings, known.masthead)
+    htmls = [page_html(p) for p in pages]
+    folders = [cache / "pages"] * len(htmls)
+    if footer_html:  # drawn beside the pages (an edit redraws a page and the footers: one each per core)
+        htmls.append(footer_html(len(pages)))
+        folders.append(cache / "footers")
+    drawn = draw_pages(htmls, base, folders, jobs)
+    page_pdfs, footers = drawn[:len(pages)], (drawn[-1] if footer_html else None)
+    return _join(page_pdfs, papers, pages, meta, footers, jobs)
+
+
+@dataclass(frozen=True)
+class _Heights:
+    """The measured margin-box heights (CSS px) of the cards (by id), the section headings (by section id) and
+    the masthead, and what sticks out of each card (by id; empty when nothing does)."""
+
+    cards: dict[str, float]
+    headings: dict[str, float]
+    masthead: float
+    overflows: dict[str, str]
+
+
+def _heights(sections: Sequence[Section], measure_html: Callable[[Sequence[Card], bool], str], *, base: Path,
+             folder: Path, jobs: int) -> _Heights:
+    """Every block's height: from ``folder`` (one entry per measured block, ``[height in px, overflow message
+    or ""]``, keyed by its measuring HTML) when measured before, else measured now and stored."""
     cards = [c for s in sections for c in s.cards]
-    heights_folder = cache / "heights"  # one entry per measured block: [height in px, overflow message or ""]
 
     def key(text: str) -> str:  # (the layout version tells these [height, overflow] pairs from older entries)
         return hashlib.sha256((metadata.version("weasyprint") + "\0layout 2\0" + text).encode()).hexdigest()
@@ -429,7 +481,7 @@ def render_pdf(
     heading_keys = {s.id: key("heading\0" + s.id + "\0" + s.title + "\0" + measure_html([], False)) for s in sections}
     known: dict[str, list[Any]] = {}
     for k in {*card_keys.values(), masthead_key, *heading_keys.values()}:
-        entry = _height_entry(heights_folder, k)
+        entry = _height_entry(folder, k)
         if entry is not None:  # (none, or damaged: measured again)
             known[k] = entry
     missing = [c for c in cards if card_keys[c.id] not in known]
@@ -444,28 +496,32 @@ def render_pdf(
             fresh[heading_keys[s.id]] = [measured[f"sec-{s.id}"].height, ""]
         for k, entry in fresh.items():
             if known.get(k) != entry:
-                entries.write_json(heights_folder, k, entry)
+                entries.write_json(folder, k, entry)
         known.update(fresh)
-    heights = {c.id: float(known[card_keys[c.id]][0]) for c in cards}
-    heading_heights = {s.id: float(known[heading_keys[s.id]][0]) for s in sections}
+    return _Heights(
+        cards={c.id: float(known[card_keys[c.id]][0]) for c in cards},
+        headings={s.id: float(known[heading_keys[s.id]][0]) for s in sections},
+        masthead=float(known[masthead_key][0]),
+        overflows={c.id: str(known[card_keys[c.id]][1]) for c in cards},
+    )
+
+
+def _check_fit(sections: Sequence[Section], known: _Heights) -> None:
+    """Raise :class:`LayoutError` for the first card that sticks out on the right or is taller than a column."""
     column_px = (GEOMETRY.height_mm - GEOMETRY.footer_mm) * _PX_PER_MM - 1.0
-    for c in cards:
-        overflow = known[card_keys[c.id]][1]
-        if overflow:
-            raise LayoutError(f"card {c.id!r}: {overflow}")
-        if heights[c.id] > column_px:
+    for c in (c for s in sections for c in s.cards):
+        if known.overflows[c.id]:
+            raise LayoutError(f"card {c.id!r}: {known.overflows[c.id]}")
+        if known.cards[c.id] > column_px:
             raise LayoutError(
-                f"card {c.id!r} is {heights[c.id] / _PX_PER_MM:.0f} mm tall, more than a column "
+                f"card {c.id!r} is {known.cards[c.id] / _PX_PER_MM:.0f} mm tall, more than a column "
                 f"({column_px / _PX_PER_MM:.0f} mm): shorten it or split it into several cards"
             )
-    pages = paginate(sections, heights, heading_heights, float(known[masthead_key][0]))
-    htmls = [page_html(p) for p in pages]
-    folders = [cache / "pages"] * len(htmls)
-    if footer_html:  # drawn beside the pages (an edit redraws a page and the footers: one each per core)
-        htmls.append(footer_html(len(pages)))
-        folders.append(cache / "footers")
-    drawn = draw_pages(htmls, base, folders, jobs)
-    page_pdfs, footers = drawn[:len(pages)], (drawn[-1] if footer_html else None)
+
+
+def _join(page_pdfs: Sequence[bytes], papers: Sequence[str], pages: Sequence[Page], meta: Mapping[str, str],
+          footers: bytes | None, jobs: int) -> dict[str, bytes]:
+    """:func:`assemble` for each paper, one process per paper when there are several of both."""
     global _JOINING
     if jobs < 2 or len(papers) < 2:
         return {paper: assemble(page_pdfs, paper, pages, meta, footers=footers) for paper in papers}
@@ -474,11 +530,11 @@ def render_pdf(
     if not pools.shares_memory():  # spawned workers see no globals: they get the inputs pickled
         with ProcessPoolExecutor(max_workers=min(jobs, len(papers)), mp_context=pools.context()) as pool:
             joined = pool.map(_assemble_given, [(page_pdfs, paper, pages, meta, footers) for paper in papers])
-            return dict(zip(papers, joined))
+            return dict(zip(papers, joined, strict=True))
     _JOINING = (page_pdfs, pages, meta, footers)  # read by the forked workers, not pickled to them
     try:
         with ProcessPoolExecutor(max_workers=min(jobs, len(papers)), mp_context=pools.context()) as pool:
-            return dict(zip(papers, pool.map(_assemble_paper, papers)))
+            return dict(zip(papers, pool.map(_assemble_paper, papers), strict=True))
     finally:
         _JOINING = None
 

@@ -1,7 +1,10 @@
 """The worked examples and panels as cards of their own sections (after the rules and derivations):
 backpropagation through an MLP, gradient descent and Newton's step, layouts, JVP vs VJP, the kink
 conventions of the catalog and the common mistakes. Their data comes from :mod:`cheatsheet.examples`,
-computed from the verified catalog at build time; :mod:`templates/panels.html.j2` prints it."""
+computed from the verified catalog at build time; :mod:`templates/panels.html.j2` prints it.
+
+This module sits in render, after the examples (it imports them); the examples import only the
+format-independent card data of :mod:`cheatsheet.sheet`, which sits before both."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
-from cheatsheet.render.view import Card, Formula, Section
+from cheatsheet.sheet import Card, Formula, Section
 
 __all__ = ["formulas_of", "panel_sections"]
 
@@ -53,13 +56,17 @@ def _kink_cards(conventions: Any) -> list[Card]:
 
 def panel_sections() -> list[Section]:
     """The sections of worked examples, conventions and common mistakes, in the sheet's order."""
-    from cheatsheet.examples import conventions as panels, descent, mlp
+    # (the submodules by name: cheatsheet.examples exports functions called conventions and descent too)
+    from cheatsheet.examples.conventions import conventions as conventions_panel
+    from cheatsheet.examples.conventions import mistakes
+    from cheatsheet.examples.descent import descent
+    from cheatsheet.examples.mlp import backprop
 
-    conventions = panels.conventions()
+    conventions = conventions_panel()
     return [
         Section("examples", "Worked examples", (
-            _card("example-backprop", "Backpropagation through a 2-layer MLP", "mlp", mlp.backprop()),
-            _card("example-descent", "Gradient descent and Newton's step on a quadratic", "descent", descent.descent()),
+            _card("example-backprop", "Backpropagation through a 2-layer MLP", "mlp", backprop()),
+            _card("example-descent", "Gradient descent and Newton's step on a quadratic", "descent", descent()),
         )),
         Section("conventions", "Conventions", (
             _card("conventions-layout", "Numerator vs denominator layout", "layout", conventions),
@@ -67,6 +74,6 @@ def panel_sections() -> list[Section]:
             *_kink_cards(conventions),
         )),
         Section("mistakes", "Common mistakes", (
-            _card("common-mistakes", "Published wrong derivatives, rejected", "mistakes", panels.mistakes()),
+            _card("common-mistakes", "Published wrong derivatives, rejected", "mistakes", mistakes()),
         )),
     ]

@@ -22,7 +22,7 @@ page's CSS inside inline SVG; a browser's CSS overrides it).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
@@ -145,13 +145,11 @@ def _exact(rule: Rule, which: str) -> Any:
     callable on float arrays that evaluates the printed formula in mpmath at :data:`PLOT_DPS` digits (the floats
     are exact binary inputs) and returns float64 (NaN where the value is not real)."""
     from cheatsheet.evaluate import numeric
-    from cheatsheet.evaluate.tensor import MPMATH
 
     def fn(xs: Any) -> np.ndarray:
         arr = np.asarray(xs, dtype=float)
         with mpmath.workdps(PLOT_DPS):
-            values, params = numeric._bind(rule, (arr,), {})  # then evaluated at fixed precision, not adaptively
-            out = numeric._value(rule, values, params, MPMATH) if which == "f" else numeric._derivative(rule, which, values, params, MPMATH)
+            out = numeric.fixed_precision(rule, which, (arr,))  # at PLOT_DPS, not adaptively
             ys = np.array([_real(v) for v in np.asarray(out, dtype=object).ravel()], dtype=float)
         return ys.reshape(arr.shape) if ys.size == arr.size else np.broadcast_to(ys, arr.shape).copy()  # a constant
 
@@ -175,13 +173,13 @@ def _eval(fn: Any, xs: np.ndarray) -> np.ndarray:
             ys = np.asarray(fn(xs), dtype=float)
             if ys.shape == xs.shape:
                 return ys
-        except Exception:  # noqa: BLE001, S110 - retried point by point below: a failing point is a gap
+        except Exception:  # any failure: retried point by point below, where a failing point is a gap
             pass
         out = np.empty_like(xs)
         for n, x in enumerate(xs):
             try:
                 out[n] = float(np.asarray(fn(np.array([float(x)])), dtype=float).reshape(-1)[0])
-            except Exception:  # noqa: BLE001
+            except Exception:  # any failure of the function at this point: a gap in the plot
                 out[n] = math.nan
         return out
 
@@ -242,15 +240,7 @@ def plot_spec(rule: Rule) -> PlotSpec | None:
         return None
     kinks = _kinks(rule)
     x_lo, x_hi = _x_range(pieces, [x for x, _ in kinks])
-    f = _exact(rule, "f")
-    df = _exact(rule, rule.inputs[0].name)
-
-    f_pieces: list[list[tuple[float, float]]] = []
-    df_pieces: list[list[tuple[float, float]]] = []
-    markers: list[Marker] = []
-    f_values: list[np.ndarray] = []
-    df_values: list[np.ndarray] = []
-    by_x = dict(kinks)
+    curves = _Curves(rule, _exact(rule, "f"), _exact(rule, rule.inputs[0].name), dict(kinks))
     for dom_a, dom_b, a_open, b_open in pieces:
         a, b = max(dom_a, x_lo), min(dom_b, x_hi)
         if not a < b:
@@ -259,36 +249,80 @@ def plot_spec(rule: Rule) -> PlotSpec | None:
         inset = (b - a) / (4 * count)  # an open end of the domain (log at 0, asin at ±1) is approached, not hit
         start = a + inset if a_open and a == dom_a else a
         stop = b - inset if b_open and b == dom_b else b
-        inner = [x for x, _ in kinks if start < x < stop]
+        curves.sample(start, stop, count, [x for x, _ in kinks if start < x < stop])
+    markers = _kink_markers(rule, curves.f, [(x0, kk) for x0, kk in kinks if x_lo <= x0 <= x_hi])
+    y_lo, y_hi = _y_range(curves.ranges() or [(0.0, 1.0)], [m.y for m in markers if math.isfinite(m.y)])
+    return PlotSpec(
+        x_range=(x_lo, x_hi),
+        y_range=(y_lo, y_hi),
+        f=tuple(tuple(p) for p in curves.f_pieces if p),
+        df=tuple(tuple(p) for p in curves.df_pieces if p),
+        markers=tuple(markers),
+    )
+
+
+@dataclass
+class _Curves:
+    """The sampled pieces of f and f' of one rule (``f``, ``df``: exact evaluators), and all values sampled."""
+
+    rule: Rule
+    f: Any
+    df: Any
+    by_x: dict[float, Any]  # kink position -> Kink
+    f_pieces: list[list[tuple[float, float]]] = field(default_factory=list)
+    df_pieces: list[list[tuple[float, float]]] = field(default_factory=list)
+    f_values: list[np.ndarray] = field(default_factory=list)
+    df_values: list[np.ndarray] = field(default_factory=list)
+
+    def sample(self, start: float, stop: float, count: int, inner: list[float]) -> None:
+        """f and f' on [start, stop] (``count`` points and the kinks ``inner``): f cut at its jumps only, f' cut
+        at every kink, ending in the one-sided limits."""
+        by_x = self.by_x
         xs = np.unique(np.concatenate([np.linspace(start, stop, count), np.array(inner, dtype=float)]))
-        ys = _eval(f, xs)
+        ys = _eval(self.f, xs)
         dxs = xs[~np.isin(xs, inner)]  # f' is never evaluated at a kink: its value there is a dot
-        dys = _eval(df, dxs)
-        f_values.append(ys)
-        df_values.append(dys)
-        # f: cut at its jumps only; f': cut at every kink, ending in the one-sided limits
-        f_cuts = [start] + [x for x in inner if by_x[x].jump] + [stop]
-        for lo, hi in pairwise(f_cuts):
+        dys = _eval(self.df, dxs)
+        self.f_values.append(ys)
+        self.df_values.append(dys)
+        for lo, hi in pairwise([start, *(x for x in inner if by_x[x].jump), stop]):
             sel = (xs >= lo) & (xs <= hi)
-            piece = list(zip(xs[sel].tolist(), ys[sel].tolist()))
+            piece = list(zip(xs[sel].tolist(), ys[sel].tolist(), strict=True))
             if lo in by_x:
-                piece[0] = (lo, _side(f, lo, +1))
+                piece[0] = (lo, _side(self.f, lo, +1))
             if hi in by_x:
-                piece[-1] = (hi, _side(f, hi, -1))
-            f_pieces.append(piece)
-        df_cuts = [start] + inner + [stop]
-        for lo, hi in pairwise(df_cuts):
+                piece[-1] = (hi, _side(self.f, hi, -1))
+            self.f_pieces.append(piece)
+        for lo, hi in pairwise([start, *inner, stop]):
             sel = (dxs >= lo) & (dxs <= hi)
-            piece = list(zip(dxs[sel].tolist(), dys[sel].tolist()))
+            piece = list(zip(dxs[sel].tolist(), dys[sel].tolist(), strict=True))
             if lo in by_x:
-                piece.insert(0, (lo, _number(rule, by_x[lo].right)))
+                piece.insert(0, (lo, _number(self.rule, by_x[lo].right)))
             if hi in by_x:
-                piece.append((hi, _number(rule, by_x[hi].left)))
-            df_pieces.append(piece)
-    # kink markers
+                piece.append((hi, _number(self.rule, by_x[hi].left)))
+            self.df_pieces.append(piece)
+
+    def ranges(self) -> list[tuple[float, float]]:
+        """The y ranges the frame must show: f (without outlying tails) and f' as far as it stays within one
+        span of f's range (tan's f' = 1 + tan² would flatten tan itself)."""
+        ranges: list[tuple[float, float]] = []
+        rf = _robust(np.concatenate(self.f_values)) if self.f_values else None
+        rd = _robust(np.concatenate(self.df_values)) if self.df_values else None
+        if rf is not None:
+            ranges.append(rf)
+        if rd is not None:
+            if rf is not None:
+                reach = max(rf[1] - rf[0], 1.0)
+                rd = (max(rd[0], rf[0] - reach), min(rd[1], rf[1] + reach))
+            if rd[0] <= rd[1]:
+                ranges.append(rd)
+        return ranges
+
+
+def _kink_markers(rule: Rule, f: Any, kinks: list[tuple[float, Any]]) -> list[Marker]:
+    """At each kink: f' 's one-sided limits (open dots) and PyTorch's value (a filled one); at a jump of f, its
+    one-sided values and its value, when they differ."""
+    markers = []
     for x0, kk in kinks:
-        if not x_lo <= x0 <= x_hi:
-            continue
         lims = sorted({_number(rule, kk.left), _number(rule, kk.right)})
         for y in lims:
             markers.append(Marker("df", x0, y, False))
@@ -300,28 +334,7 @@ def plot_spec(rule: Rule) -> PlotSpec | None:
                 for y in sides:
                     markers.append(Marker("f", x0, y, False))
                 markers.append(Marker("f", x0, value, True))
-    # The frame shows f (without outlying tails) and f' as far as it stays within one span of f's
-    # range (tan's f' = 1 + tan² would flatten tan itself), and every marker.
-    ranges: list[tuple[float, float]] = []
-    rf = _robust(np.concatenate(f_values)) if f_values else None
-    rd = _robust(np.concatenate(df_values)) if df_values else None
-    if rf is not None:
-        ranges.append(rf)
-    if rd is not None:
-        if rf is not None:
-            reach = max(rf[1] - rf[0], 1.0)
-            rd = (max(rd[0], rf[0] - reach), min(rd[1], rf[1] + reach))
-        if rd[0] <= rd[1]:
-            ranges.append(rd)
-    marker_ys = [m.y for m in markers if math.isfinite(m.y)]
-    y_lo, y_hi = _y_range(ranges or [(0.0, 1.0)], marker_ys)
-    return PlotSpec(
-        x_range=(x_lo, x_hi),
-        y_range=(y_lo, y_hi),
-        f=tuple(tuple(p) for p in f_pieces if p),
-        df=tuple(tuple(p) for p in df_pieces if p),
-        markers=tuple(markers),
-    )
+    return markers
 
 
 def _side(f: Any, x0: float, direction: int) -> float:
@@ -411,7 +424,7 @@ def _simplify(pts: list[tuple[float, float]], tol: float) -> list[tuple[float, f
             keep[index] = True
             stack.append((a, index))
             stack.append((index, b))
-    return [p for p, kept in zip(pts, keep) if kept]
+    return [p for p, kept in zip(pts, keep, strict=True) if kept]
 
 
 def plot_svg(rule: Rule, *, width_px: float = 180, height_px: float = 100, labels: bool = True) -> str | None:

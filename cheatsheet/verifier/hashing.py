@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
-from cheatsheet.rule import Rule
+if TYPE_CHECKING:
+    from cheatsheet.rule import Rule
 
 __all__ = ["VERIFIER_VERSION", "catalog_fingerprint", "rule_hash"]
 
@@ -17,8 +18,11 @@ VERIFIER_VERSION = "1.3"
 
 
 def _canon(value: Any) -> str:
+    """A value as text that depends only on its content: sympy's srepr, dataclasses field by field (prose left
+    out), tuples and lists entry by entry, anything else its repr."""
     if isinstance(value, sp.Basic):
-        return sp.srepr(value)
+        text: str = sp.srepr(value)
+        return text
     if isinstance(value, (tuple, list)):
         return "(" + ",".join(_canon(v) for v in value) + ")"
     if hasattr(value, "__dataclass_fields__"):

@@ -62,7 +62,7 @@ def _value_nodes(expr: sp.Basic) -> Iterator[sp.Basic]:
         for val, _ in expr.args:
             yield from _value_nodes(val)
         return
-    if isinstance(expr, (sp.Indexed, sp.KroneckerDelta, sp.Derivative, sp.Subs, sp.Tuple, sp.Inverse, sp.MatPow) + _SHAPED):
+    if isinstance(expr, (sp.Indexed, sp.KroneckerDelta, sp.Derivative, sp.Subs, sp.Tuple, sp.Inverse, sp.MatPow, *_SHAPED)):
         return  # indices, derivative orders, substitution points, matrix powers and dimensions are not values
     if isinstance(expr, sp.Sum):
         yield from _value_nodes(expr.function)
@@ -81,7 +81,7 @@ def _replace_node(expr: sp.Basic, old: sp.Basic, new: sp.Basic) -> sp.Basic:
         if e is old or (e == old and type(e) is type(old)):
             done[0] = True
             return new
-        if isinstance(e, (sp.Indexed, sp.KroneckerDelta, sp.Derivative, sp.Subs, sp.Tuple) + _SHAPED) or not e.args:
+        if isinstance(e, (sp.Indexed, sp.KroneckerDelta, sp.Derivative, sp.Subs, sp.Tuple, *_SHAPED)) or not e.args:
             return e
         if isinstance(e, sp.Piecewise):
             return sp.Piecewise(*[(walk(v), c) for v, c in e.args])

@@ -10,12 +10,14 @@ import functools
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cheatsheet.fsutil import atomic_write
-from cheatsheet.rule import Rule
 from cheatsheet.verifier.hashing import VERIFIER_VERSION, rule_hash
 from cheatsheet.verifier.verdict import Verdict
+
+if TYPE_CHECKING:
+    from cheatsheet.rule import Rule
 
 __all__ = ["RECORD_PATH", "load_record", "load_record_file", "record_json", "verdict_for", "with_conformance",
            "write_record"]

@@ -29,10 +29,7 @@ __all__ = ["Verification", "cache_dir", "trusted_verdicts", "verify_many", "veri
 def cache_dir() -> Path:
     """Where verdicts are cached: ``$CHEATSHEET_CACHE_DIR`` or ``$XDG_CACHE_HOME/cheatsheet`` (~/.cache)."""
     root = os.environ.get("CHEATSHEET_CACHE_DIR")
-    if root:
-        base = Path(root)
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cheatsheet"
+    base = Path(root) if root else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cheatsheet"
     return base / "verdicts" / VERIFIER_VERSION
 
 
@@ -62,7 +59,7 @@ def _safe_verify(rule: Rule, prove: bool) -> Verdict:
     """verify_rule, with a crash turned into a failed verdict that names it (never a lost run)."""
     try:
         return verify_rule(rule, prove=prove)
-    except Exception as exc:  # noqa: BLE001 - reported as the rule's verdict
+    except Exception as exc:  # reported as the rule's verdict
         last = traceback.extract_tb(exc.__traceback__)[-1]
         return Verdict(
             rule.id, "failed", reason=f"the verifier could not check this rule: {exc} ({last.filename.rsplit('/', 1)[-1]}:{last.lineno})",
@@ -119,9 +116,9 @@ def _verify_shared(idx: int, prove: bool) -> Verdict:
 
 @functools.cache
 def _catalog_by_id() -> dict[str, Rule]:
-    import cheatsheet
+    from cheatsheet.catalog import load
 
-    return {r.id: r for r in cheatsheet.rules()}
+    return {r.id: r for r in load()}
 
 
 def _rebuild(rule_id: str, digest: str, pickled: bytes | None) -> Rule | None:
@@ -135,7 +132,7 @@ def _rebuild(rule_id: str, digest: str, pickled: bytes | None) -> Rule | None:
     if pickled is not None:
         try:
             candidate = pickle.loads(pickled)  # bytes this process's parent pickled a moment ago
-        except Exception:  # noqa: BLE001 - any unpickling problem: the parent verifies the rule itself
+        except Exception:  # any unpickling problem: the parent verifies the rule itself
             return None
         if isinstance(candidate, Rule) and rule_hash(candidate) == digest:
             return candidate
@@ -151,7 +148,7 @@ def _verify_ref(rule_id: str, digest: str, pickled: bytes | None, prove: bool) -
 def _pickled(rule: Rule) -> bytes | None:
     try:
         return pickle.dumps(rule, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # noqa: BLE001 - e.g. a plugin's rule holding a lambda: verified in this process
+    except Exception:  # e.g. a plugin's rule holding a lambda: verified in this process
         return None
 
 
@@ -195,74 +192,92 @@ def verify_sources(
     """Verdicts for ``rules`` and their sources: first the shipped ``record`` (a path or its rules table; None:
     not consulted) for every rule it vouches for (:func:`trusted_verdicts`), then the user's cache, and the
     verifier for the rest, on ``jobs`` processes (``jobs=1`` never starts a pool)."""
-    memo: dict[int, str] = {}
-
-    def digest(idx: int) -> str:  # hashed when needed (a mutation run without cache or record hashes nothing)
-        if idx not in memo:
-            memo[idx] = rule_hash(rules[idx])
-        return memo[idx]
-
-    results: dict[int, Verdict] = {}
-    sources: dict[int, str] = {}
+    run = _Run(rules, prove, use_cache and prove, progress)
     if record is not None and prove:
-        for idx, v in trusted_verdicts(rules, record, [digest(k) for k in range(len(rules))]).items():
-            results[idx], sources[idx] = v, "record"
-            if progress:
-                progress(v, True)
+        for idx, v in trusted_verdicts(rules, record, [run.digest(k) for k in range(len(rules))]).items():
+            run.reused(idx, v, "record")
     todo: list[int] = []
     for idx, r in enumerate(rules):
-        if idx in results:
+        if idx in run.results:
             continue
-        hit = _cached(r, digest(idx)) if use_cache and prove else None
+        hit = _cached(r, run.digest(idx)) if use_cache and prove else None
         if hit is not None:
-            results[idx], sources[idx] = hit, "cache"
-            if progress:
-                progress(hit, True)
+            run.reused(idx, hit, "cache")
         else:
             todo.append(idx)
-    store = use_cache and prove
     if jobs > 1 and len(todo) > 1:
-        from cheatsheet.pools import context, shares_memory
+        from cheatsheet.pools import shares_memory
 
-        ctx = context()
-        workers = min(jobs, len(todo))
-        if shares_memory():
-            # Forked workers find the rules in this module's memory: pickling would rebuild the catalog's
-            # unevaluated (textbook-ordered) expressions in sympy's canonical form.
-            global _SHARED
-            _SHARED = list(rules)
-            try:
-                with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                    futures = {pool.submit(_verify_shared, idx, prove): idx for idx in todo}
-                    for done in as_completed(futures):
-                        idx = futures[done]
-                        results[idx], sources[idx] = done.result(), "verified"
-                        _finish(results[idx], store, progress)
-            finally:
-                _SHARED = []
-        else:
-            # Spawned workers see none of this process's globals: each gets the rule's id and hash (and the
-            # pickled rule for what is not in the catalog) and rebuilds exactly that rule, or declines.
-            declined: list[int] = []
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                refs = {pool.submit(_verify_ref, rules[idx].id, digest(idx), _pickled(rules[idx]), prove): idx
-                        for idx in todo}
-                for fut in as_completed(refs):
-                    idx = refs[fut]
-                    got = fut.result()
-                    if got is None:
-                        declined.append(idx)
-                        continue
-                    results[idx], sources[idx] = got, "verified"
-                    _finish(got, store, progress)
-            for idx in sorted(declined):  # rules no worker could rebuild (e.g. patched in this process)
-                results[idx], sources[idx] = _safe_verify(rules[idx], prove), "verified"
-                _finish(results[idx], store, progress)
+        (_verify_forked if shares_memory() else _verify_spawned)(run, todo, min(jobs, len(todo)))
     else:
         for idx in todo:
-            results[idx], sources[idx] = _safe_verify(rules[idx], prove), "verified"
-            _finish(results[idx], store, progress)
-    return Verification([results[idx] for idx in range(len(rules))], [sources[idx] for idx in range(len(rules))])
+            run.verified(idx, _safe_verify(rules[idx], prove))
+    return Verification([run.results[idx] for idx in range(len(rules))], [run.sources[idx] for idx in range(len(rules))])
+
+
+class _Run:
+    """One :func:`verify_sources` call: the rules, their verdicts and sources so far, content hashes computed
+    when first needed (a mutation run without cache or record hashes nothing)."""
+
+    def __init__(self, rules: Sequence[Rule], prove: bool, store: bool,
+                 progress: Callable[[Verdict, bool], None] | None) -> None:
+        self.rules, self.prove, self.store, self.progress = rules, prove, store, progress
+        self.results: dict[int, Verdict] = {}
+        self.sources: dict[int, str] = {}
+        self._digests: dict[int, str] = {}
+
+    def digest(self, idx: int) -> str:
+        """The content hash of rule ``idx``."""
+        if idx not in self._digests:
+            self._digests[idx] = rule_hash(self.rules[idx])
+        return self._digests[idx]
+
+    def reused(self, idx: int, v: Verdict, source: str) -> None:
+        """Rule ``idx``'s verdict, taken from the record or the cache."""
+        self.results[idx], self.sources[idx] = v, source
+        if self.progress:
+            self.progress(v, True)
+
+    def verified(self, idx: int, v: Verdict) -> None:
+        """Rule ``idx``'s verdict, verified now (cached unless it failed)."""
+        self.results[idx], self.sources[idx] = v, "verified"
+        _finish(v, self.store, self.progress)
+
+
+def _verify_forked(run: _Run, todo: list[int], workers: int) -> None:
+    """Verify on forked workers, which find the rules in this module's memory: pickling would rebuild the
+    catalog's unevaluated (textbook-ordered) expressions in sympy's canonical form."""
+    from cheatsheet.pools import context
+
+    global _SHARED
+    _SHARED = list(run.rules)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context()) as pool:
+            futures = {pool.submit(_verify_shared, idx, run.prove): idx for idx in todo}
+            for done in as_completed(futures):
+                run.verified(futures[done], done.result())
+    finally:
+        _SHARED = []
+
+
+def _verify_spawned(run: _Run, todo: list[int], workers: int) -> None:
+    """Verify on spawned workers, which see none of this process's globals: each gets the rule's id and hash
+    (and the pickled rule for what is not in the catalog) and rebuilds exactly that rule, or declines; the
+    rules no worker could rebuild (e.g. patched in this process) are verified here."""
+    from cheatsheet.pools import context
+
+    declined: list[int] = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context()) as pool:
+        refs = {pool.submit(_verify_ref, run.rules[idx].id, run.digest(idx), _pickled(run.rules[idx]), run.prove): idx
+                for idx in todo}
+        for fut in as_completed(refs):
+            got = fut.result()
+            if got is None:
+                declined.append(refs[fut])
+            else:
+                run.verified(refs[fut], got)
+    for idx in sorted(declined):
+        run.verified(idx, _safe_verify(run.rules[idx], run.prove))
 
 
 def _finish(v: Verdict, store: bool, progress: Callable[[Verdict, bool], None] | None) -> None:

@@ -18,7 +18,7 @@ import itertools
 import math
 import random
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,10 +112,7 @@ def sample_at(value: sp.Expr, gap: sp.Expr | None) -> Sample:
     """``value`` (exact) as a :class:`Sample` at the precision it needs."""
     dps = value_dps(value, gap)
     with mpmath.workdps(dps):
-        if value.is_Rational:
-            mp = mpmath.mpf(int(value.p)) / int(value.q)
-        else:
-            mp = mpmath.mpf(sp.N(value, dps + 10))
+        mp = mpmath.mpf(int(value.p)) / int(value.q) if value.is_Rational else mpmath.mpf(sp.N(value, dps + 10))
         g = None if gap is None else mpmath.mpf(sp.N(gap, 20))
     return Sample(mp, g, dps)
 
@@ -335,6 +332,31 @@ def _approx(root: sp.Expr) -> sp.Expr:
     return sp.Rational(sp.N(root, 25))  # the 25-digit value's exact binary fraction: near enough to a centre
 
 
+def _polynomial_centres(e: sp.Basic, var: sp.Symbol) -> Iterator[sp.Expr]:
+    """Where each polynomial argument (degree 1 to 8 in ``var`` alone) of exp, log, a power or a trigonometric
+    function in ``e`` peaks, vanishes or reaches ±1: the real roots of p′, p, p − 1 and p + 1."""
+    for node in sp.preorder_traversal(e):
+        if not isinstance(node, _FUNCTIONS):
+            continue
+        for u in node.args:
+            if u.free_symbols != {var} or not u.is_polynomial(var):
+                continue
+            poly = sp.Poly(u, var)
+            if 1 <= poly.degree() <= 8:
+                for q in (poly.diff(var), poly, poly - 1, poly + 1):
+                    yield from _real_roots(q)
+
+
+def _real_roots(q: sp.Poly) -> Iterator[sp.Expr]:
+    """The real roots of ``q`` (25 digits, as exact binary fractions); none for a constant."""
+    if q.degree() < 1:
+        return
+    for r in q.nroots(n=25):
+        re_, im_ = r.as_real_imag()
+        if abs(im_) <= 1e-20 * (1 + abs(re_)):
+            yield _approx(re_)
+
+
 def structure_points(expr: sp.Basic, var: sp.Symbol, seconds: float = 1.0) -> list[sp.Expr]:
     """Values of ``var`` that the shape of ``expr`` singles out, where a residue with a small support shows
     (exact numbers, the most specific first):
@@ -347,22 +369,8 @@ def structure_points(expr: sp.Basic, var: sp.Symbol, seconds: float = 1.0) -> li
     centres: list[sp.Expr] = []
     try:
         with time_limit(seconds):
-            for node in sp.preorder_traversal(e):
-                if not isinstance(node, _FUNCTIONS):
-                    continue
-                for u in node.args:
-                    if u.free_symbols != {var} or not u.is_polynomial(var):
-                        continue
-                    poly = sp.Poly(u, var)
-                    if not 1 <= poly.degree() <= 8:
-                        continue
-                    for q in (poly.diff(var), poly, poly - 1, poly + 1):
-                        if q.degree() < 1:
-                            continue
-                        for r in q.nroots(n=25):
-                            re_, im_ = r.as_real_imag()
-                            if abs(im_) <= 1e-20 * (1 + abs(re_)):
-                                centres.append(_approx(re_))
+            for centre in _polynomial_centres(e, var):
+                centres.append(centre)  # one by one: the roots found before a time-out are kept
     except (ProofTimeout, ArithmeticError, TypeError, ValueError, NotImplementedError, RecursionError,
             sp.polys.polyerrors.PolynomialError, mpmath.libmp.NoConvergence):
         pass  # the roots found so far, and the constants and scales below, are still tried

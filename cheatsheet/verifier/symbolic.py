@@ -63,6 +63,13 @@ def _field_zero(e: sp.Expr) -> bool:
         return False
 
 
+def _zero_rewritten(e: sp.Expr, target: Any) -> bool:
+    """``e`` rewritten in terms of ``target`` (log, erf) cancels to 0, or its exp to 1 (a difference of logs)."""
+    r = e.rewrite(target)
+    return bool(sp.cancel(sp.together(sp.expand(r))) == 0
+                or (r.has(sp.log) and sp.cancel(sp.powsimp(sp.expand(sp.exp(r)))) == 1))
+
+
 def prove_zero(expr: sp.Basic, seconds: float) -> tuple[str | None, str]:
     """Try to show ``expr == 0`` identically: ``(method, "")`` on success, ``(None, why)`` otherwise."""
     e = sp.sympify(expr)
@@ -79,12 +86,8 @@ def prove_zero(expr: sp.Basic, seconds: float) -> tuple[str | None, str]:
                 # e is real-valued on the domain, so exp(e) = 1 identically means e = 0
                 return "exp-log", ""
             for funcs, target in _REWRITES:
-                if e.has(*funcs):
-                    r = e.rewrite(target)
-                    if sp.cancel(sp.together(sp.expand(r))) == 0 or (
-                        r.has(sp.log) and sp.cancel(sp.powsimp(sp.expand(sp.exp(r)))) == 1
-                    ):
-                        return f"rewrite as {target.__name__}", ""
+                if e.has(*funcs) and _zero_rewritten(e, target):
+                    return f"rewrite as {target.__name__}", ""
             if sp.simplify(e) == 0:
                 return "simplify", ""
             if sp.simplify(cheap) == 0:
@@ -185,7 +188,7 @@ def resolve(expr: sp.Basic, point: Mapping[sp.Basic, Any]) -> tuple[sp.Basic, tu
             pattern.append(("max" if isinstance(e, sp.Max) else "min", best))
             return args[best]
         new_args = [walk(a) for a in e.args]
-        if all(x is y for x, y in zip(new_args, e.args)):
+        if all(x is y for x, y in zip(new_args, e.args, strict=True)):
             return e
         return e.func(*new_args)
 

@@ -3,6 +3,12 @@ independent of the output format (PDF, HTML, LaTeX, Markdown all render these ca
 
 Nothing here is typed by hand: left-hand sides come from the rule's inputs and shape, right-hand sides
 from the verified expressions, kink lines from the Kink data.
+
+Where it sits: after :mod:`cheatsheet.printing` (it prints with its LaTeX printer) and the verifier
+(cards carry verdicts), before :mod:`cheatsheet.examples` (worked examples build their formulas as
+:class:`Formula` objects and their "common mistakes" from :func:`card`) and before :mod:`cheatsheet.render`
+(every output format renders these cards; :mod:`cheatsheet.render.panels` turns the examples into cards).
+So the dependencies point one way: sheet <- examples <- render.
 """
 
 from __future__ import annotations
@@ -15,8 +21,8 @@ from typing import Any
 import sympy as sp
 
 from cheatsheet.evaluate.expand import param_values
-from cheatsheet.printing.latex import latex
 from cheatsheet.notation import Notation
+from cheatsheet.printing.latex import latex
 from cheatsheet.rule import FAMILIES, Rule
 from cheatsheet.verifier.verdict import Verdict
 
@@ -95,10 +101,9 @@ def _lhs_derivative(rule: Rule, wrt: str) -> str:
         return rf"\frac{{\partial {name}}}{{\partial {var}}}"
     if rule.shape == "vector":
         top = f"{name}_{{i}}" if rule.vector_output else name
+        bottom = var
         if inp.shape == "vector":
             bottom = f"{var}_{{j}}" if rule.vector_output else f"{var}_{{i}}"
-        else:
-            bottom = var
         return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
     scalars = [x for x in rule.inputs if not x.class_index]
     if len(scalars) == 1:
@@ -177,6 +182,19 @@ def _evidence(v: Verdict) -> str:
     return v.summary()
 
 
+def _numerator_formulas(rule: Rule) -> list[Formula]:
+    """The numerator-layout form beside the denominator one: the transpose, printed from the claim."""
+    out = []
+    for wrt, claim in rule.derivatives.items():
+        if isinstance(sp.sympify(claim), sp.MatrixExpr) and sp.sympify(claim).shape != (1, 1):
+            with sp.evaluate(True):
+                numerator = sp.Transpose(sp.sympify(claim)).doit()
+            var = latex(rule.input(wrt).symbol)
+            lhs = _lhs_derivative(rule, wrt).replace(r"\partial " + var, r"\partial " + var + r"^{\top}")
+            out.append(Formula(f"{rule.id}-n-{wrt}", f"{lhs} = {latex(numerator)}", "numerator"))
+    return out
+
+
 def card(rule: Rule, verdict: Verdict) -> Card:
     """The card of one rule."""
     formulas: list[Formula] = []
@@ -192,14 +210,7 @@ def card(rule: Rule, verdict: Verdict) -> Card:
         for wrt, claim in rule.derivatives.items():
             formulas.append(Formula(f"{rid}-d-{wrt}", f"{_lhs_derivative(rule, wrt)} = {latex(claim)}", "derivative"))
         if rule.shape == "matrix" and rule.layout:
-            # the numerator-layout form beside the denominator one: the transpose, printed from the claim
-            for wrt, claim in rule.derivatives.items():
-                if isinstance(sp.sympify(claim), sp.MatrixExpr) and sp.sympify(claim).shape != (1, 1):
-                    with sp.evaluate(True):
-                        numerator = sp.Transpose(sp.sympify(claim)).doit()
-                    lhs = _lhs_derivative(rule, wrt).replace(r"\partial " + latex(rule.input(wrt).symbol),
-                                                              r"\partial " + latex(rule.input(wrt).symbol) + r"^{\top}")
-                    formulas.append(Formula(f"{rid}-n-{wrt}", f"{lhs} = {latex(numerator)}", "numerator"))
+            formulas += _numerator_formulas(rule)
     for idx in _used_definitions(rule):
         formulas.append(Formula(f"{rid}-w{idx}", _definition_tex(rule, idx), "where"))
     for idx in range(len(rule.kinks)):
@@ -238,18 +249,13 @@ def _derivation_steps(rule: Rule) -> list[tuple[Formula, str]]:
             tex = f"{lhs} = {body}"
         else:
             tex = f"= {body}"
-        out.append((Formula(f"{rid_of(rule)}-s{k}", tex, "step"), st.why))
+        out.append((Formula(f"{rule.id}-s{k}", tex, "step"), st.why))
     return out
-
-
-def rid_of(rule: Rule) -> str:
-    """The rule's id (the prefix of its formula keys)."""
-    return rule.id
 
 
 def cards(rules: Sequence[Rule], verdicts: Sequence[Verdict]) -> list[Card]:
     """Cards in catalog order."""
-    return [card(r, v) for r, v in zip(rules, verdicts)]
+    return [card(r, v) for r, v in zip(rules, verdicts, strict=True)]
 
 
 def derivation_card(c: Card) -> Card:
