@@ -1,13 +1,14 @@
 # The two entry points of the README. `make sheet` sets up and builds the cheat sheet into build/;
-# `make test` sets up what the tests need (Debian packages when missing, the test and torch extras),
-# runs the tests, and checks that the committed build/ is what the sources produce. Both install the exact
+# `make test` sets up what the tests need (Debian packages when missing, the test and torch extras), checks
+# lint, format and types, runs every test, and checks that the committed build/ is what the sources produce.
+# `make test-fast` is the development loop: lint and types, and the tests not marked slow. Both install the exact
 # versions of constraints.txt; `make lock` re-resolves pyproject.toml's ranges into it.
 PYTHON ?= python3
 PIP := $(PYTHON) -m pip
 CONSTRAINTS := constraints.txt
 LOCK_VENV := .lock-venv
 
-.PHONY: sheet test setup-test lock
+.PHONY: sheet test test-fast lint setup-test lock
 
 sheet:
 	$(PIP) install -q -c $(CONSTRAINTS) -e .
@@ -17,9 +18,17 @@ setup-test:
 	sh scripts/setup-test.sh
 	$(PIP) install -q -c $(CONSTRAINTS) -e '.[test,torch]'
 
-test: setup-test
+lint:
+	$(PYTHON) -m ruff check cheatsheet tests benchmarks
+	$(PYTHON) -m ruff format --check cheatsheet tests benchmarks
+	$(PYTHON) -m mypy --strict cheatsheet
+
+test: setup-test lint
 	CHEATSHEET_REQUIRE_TORCH=1 $(PYTHON) -m pytest -q
 	$(PYTHON) -m cheatsheet build --check
+
+test-fast: lint
+	$(PYTHON) -m pytest -q -m "not slow"
 
 # A fresh venv resolves the ranges of pyproject.toml (the test and torch extras included), and its exact
 # versions become constraints.txt (pip itself and the editable checkout left out).

@@ -76,12 +76,15 @@ def _env(cache: Path) -> dict[str, str]:
     return {**os.environ, "CHEATSHEET_CACHE_DIR": str(cache), "PYTHONPATH": str(_SRC)}
 
 
-def _build(out: Path, cache: Path, jobs: int, edit: str | None = None) -> tuple[dict[str, float], float, dict[str, Any]]:
+def _build(
+    out: Path, cache: Path, jobs: int, edit: str | None = None
+) -> tuple[dict[str, float], float, dict[str, Any]]:
     """One build in a fresh process: (stage -> seconds, whole-process wall time, the report)."""
     start = time.perf_counter()
     spec = json.dumps({"out": str(out), "jobs": jobs, "edit": edit, "src": str(_SRC)})
-    run = subprocess.run([sys.executable, "-c", DRIVER, spec], check=False, env=_env(cache), capture_output=True, text=True,
-                         cwd=_SRC)
+    run = subprocess.run(
+        [sys.executable, "-c", DRIVER, spec], check=False, env=_env(cache), capture_output=True, text=True, cwd=_SRC
+    )
     wall = time.perf_counter() - start
     if run.returncode != 0:
         raise SystemExit(f"build failed (edit={edit}):\n{run.stdout}\n{run.stderr}")
@@ -91,15 +94,23 @@ def _build(out: Path, cache: Path, jobs: int, edit: str | None = None) -> tuple[
 
 def _cli(out: Path, cache: Path, jobs: int) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "cheatsheet", "build", "--out", str(out), "--quiet", "--jobs", str(jobs)],
-                   env=_env(cache), check=True, cwd=_SRC)
+    subprocess.run(
+        [sys.executable, "-m", "cheatsheet", "build", "--out", str(out), "--quiet", "--jobs", str(jobs)],
+        env=_env(cache),
+        check=True,
+        cwd=_SRC,
+    )
     return time.perf_counter() - start
 
 
 def _pdflatex(tex: Path, work: Path) -> float:
     start = time.perf_counter()
-    subprocess.run(["pdflatex", "-interaction=batchmode", "-halt-on-error", tex.name], cwd=work, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["pdflatex", "-interaction=batchmode", "-halt-on-error", tex.name],
+        cwd=work,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return time.perf_counter() - start
 
 
@@ -139,8 +150,11 @@ def main() -> None:
         _SRC = tmp / "src"
         if args.rev:
             _SRC.mkdir()
-            archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.rev, "cheatsheet", "templates"],
-                                     check=True, capture_output=True).stdout
+            archive = subprocess.run(
+                ["git", "-C", str(ROOT), "archive", args.rev, "cheatsheet", "templates"],
+                check=True,
+                capture_output=True,
+            ).stdout
             subprocess.run(["tar", "-x", "-C", str(_SRC)], input=archive, check=True)
         else:
             for folder in ("cheatsheet", "templates"):
@@ -173,7 +187,10 @@ def main() -> None:
             drawn.append(len(set(pages_dir.iterdir()) - before))
             edit.append(timings)
             edit_wall.append(wall)
-            print(f"  one-rule edit {k + 1}/{args.repeat} ({rule}): {wall:.1f} s, {drawn[-1]} pages drawn", file=sys.stderr)
+            print(
+                f"  one-rule edit {k + 1}/{args.repeat} ({rule}): {wall:.1f} s, {drawn[-1]} pages drawn",
+                file=sys.stderr,
+            )
 
         work = tmp / "latex"
         work.mkdir()
@@ -190,24 +207,32 @@ def main() -> None:
     tex = statistics.median(latex)
     cold_t, none_t, edit_t = statistics.median(cold_wall), statistics.median(cli_wall), statistics.median(edit_wall)
     print(f"source: {'git ' + args.rev if args.rev else 'the working tree'} (a snapshot)")
-    print(f"machine: {os.cpu_count()} CPUs, load average {load0[0]:.1f} at the start, {load1[0]:.1f} at the end "
-          "(a shared machine: the figures are noisy)")
-    print(f"sheet: {n_rules} rules, {pages} pages (A4 and Letter); jobs {args.jobs}; medians over "
-          f"{args.cold_repeat} cold and {args.repeat} other runs")
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {load0[0]:.1f} at the start, {load1[0]:.1f} at the end "
+        "(a shared machine: the figures are noisy)"
+    )
+    print(
+        f"sheet: {n_rules} rules, {pages} pages (A4 and Letter); jobs {args.jobs}; medians over "
+        f"{args.cold_repeat} cold and {args.repeat} other runs"
+    )
     print(f"cold builds byte-identical to each other: {'yes' if identical else 'NO'}")
     print()
     print(f"{'stage (s)':<22s}{'cold':>9s}{'no change':>11s}{'one-rule edit':>15s}")
     stages = list(dict.fromkeys(name for rows in (cold, edit, unchanged) for r in rows for name in r))
     stages = [n for n in stages if n != "total"] + ["total"]
     for stage in stages:
-        print(f"{stage:<22s}{_cell(_median(cold, stage))}  {_cell(_median(unchanged, stage))}    "
-              f"{_cell(_median(edit, stage))}")
+        print(
+            f"{stage:<22s}{_cell(_median(cold, stage))}  {_cell(_median(unchanged, stage))}    "
+            f"{_cell(_median(edit, stage))}"
+        )
     print(f"{'process (wall)':<22s}{_cell(cold_t)}  {_cell(statistics.median(unchanged_wall))}    {_cell(edit_t)}")
     print(f"{'`cheatsheet build -q`':<22s}{'':9s}  {_cell(none_t)}")
     print(f"pages drawn by a one-rule edit: {statistics.median(drawn):.0f} of {pages} (median)")
     print()
-    print(f"pdflatex cheatsheet.tex (one pass, whole process, {latex_pages} pages): {tex:.2f} s "
-          f"(min {min(latex):.2f}, max {max(latex):.2f})")
+    print(
+        f"pdflatex cheatsheet.tex (one pass, whole process, {latex_pages} pages): {tex:.2f} s "
+        f"(min {min(latex):.2f}, max {max(latex):.2f})"
+    )
     print()
     print(f"{'target (issue 3)':<36s}{'measured':>12s}{'target':>10s}")
     rows = [

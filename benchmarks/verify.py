@@ -46,16 +46,20 @@ def main() -> None:
     env = dict(os.environ)
     imports = [_run("import cheatsheet; cheatsheet.get('sigmoid').verdict", env) for _ in range(5)]
     baseline = [_run("pass", env) for _ in range(5)]
-    times = [statistics.median(col) for col in zip(*per_rule)]
-    slowest = sorted(zip(times, (r.id for r in rules)), reverse=True)[:5]
+    times = [statistics.median(col) for col in zip(*per_rule, strict=False)]
+    slowest = sorted(zip(times, (r.id for r in rules), strict=False), reverse=True)[:5]
     print(f"rules: {len(rules)}, jobs: {args.jobs}, repeats: {args.repeat} (medians)")
     print(f"cold verify (no cache):   {statistics.median(cold):6.2f} s   target <= 20 s")
     print(f"cached verify:            {statistics.median(cached):6.2f} s   target <= 1 s")
-    print(f"per rule: median {statistics.median(times):.3f} s, max {max(times):.3f} s "
-          f"({', '.join(f'{i} {t:.2f}' for t, i in slowest)})")
+    print(
+        f"per rule: median {statistics.median(times):.3f} s, max {max(times):.3f} s "
+        f"({', '.join(f'{i} {t:.2f}' for t, i in slowest)})"
+    )
     imp = statistics.median(imports) - statistics.median(baseline)
-    print(f"import cheatsheet + get() + verdict: {statistics.median(imports):.3f} s "
-          f"({imp:.3f} s above a bare interpreter)   target <= 0.5 s")
+    print(
+        f"import cheatsheet + get() + verdict: {statistics.median(imports):.3f} s "
+        f"({imp:.3f} s above a bare interpreter)   target <= 0.5 s"
+    )
 
 
 if __name__ == "__main__":

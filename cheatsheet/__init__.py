@@ -50,7 +50,9 @@ def rules(family: str | None = None) -> list[Rule]:
     if family is not None and type(family) is not str:
         raise TypeError(f"rules: expected a family id as text such as 'activation', got {type(family).__name__}")
     if family is not None and family not in FAMILIES:
-        raise ValueError(f"unknown family {family!r}; families are {list(FAMILIES)}.{did_you_mean(family, list(FAMILIES))}")
+        raise ValueError(
+            f"unknown family {family!r}; families are {list(FAMILIES)}.{did_you_mean(family, list(FAMILIES))}"
+        )
     return [r for r in load() if family is None or r.family == family]
 
 

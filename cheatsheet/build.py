@@ -200,15 +200,19 @@ def _verified(rules: Sequence[Any], opts: BuildOptions, notes: list[str] | None 
     from cheatsheet.verifier.runner import verify_sources
 
     # record.RECORD_PATH is read here, not bound at import, so that tests can point the build at a copy
-    done = verify_sources(rules, jobs=opts.jobs, use_cache=not opts.reverify,
-                          record=None if opts.reverify else record.RECORD_PATH)
+    done = verify_sources(
+        rules, jobs=opts.jobs, use_cache=not opts.reverify, record=None if opts.reverify else record.RECORD_PATH
+    )
     # a verdict verified now carries the record's PyTorch comparison for the same content, as one read from the
     # record does: the cards (their PyTorch mark) do not depend on where the verdict came from
     verdicts = record.with_conformance(done.verdicts, record.RECORD_PATH)
     if notes is not None:
         cached = done.count("cache")
-        notes.append(f"{done.count('record')} from the record, " + (f"{cached} from the cache, " if cached else "")
-                     + f"{done.count('verified')} verified")
+        notes.append(
+            f"{done.count('record')} from the record, "
+            + (f"{cached} from the cache, " if cached else "")
+            + f"{done.count('verified')} verified"
+        )
     bad = [v for v in verdicts if not v.ok]
     if bad:
         lines = [f"{v.rule_id}: {v.reason or v.summary()}" for v in bad]
@@ -235,7 +239,7 @@ def _typeset(cards: Sequence[Any], jobs: int = 1) -> tuple[dict[str, str], dict[
     """SVG (for the PDF) and MathML (for the HTML) of every formula, cached together by content; the SVGs
     typeset in parallel when many are new."""
     from cheatsheet.render import math as tmath
-    from cheatsheet.render.paged import GEOMETRY
+    from cheatsheet.render.layout import GEOMETRY
 
     source = tmath.source_digest()  # a changed quirk fix re-typesets
     engines = [metadata.version("ziamath"), metadata.version("latex2mathml")]
@@ -252,7 +256,9 @@ def _typeset(cards: Sequence[Any], jobs: int = 1) -> tuple[dict[str, str], dict[
     digests: dict[str, str] = {}
     missing: list[str] = []
     for key, (_, tex, display, max_px) in items.items():
-        digests[key] = hashlib.sha256(json.dumps([key, tex, MATH_PX, display, engines, source, max_px]).encode()).hexdigest()
+        digests[key] = hashlib.sha256(
+            json.dumps([key, tex, MATH_PX, display, engines, source, max_px]).encode()
+        ).hexdigest()
         entry = cache.read_json(folder, digests[key])
         if isinstance(entry, dict) and isinstance(entry.get("svg"), str) and isinstance(entry.get("mathml"), str):
             svg_html[key], mathml[key] = entry["svg"], entry["mathml"]
@@ -266,7 +272,7 @@ def _typeset(cards: Sequence[Any], jobs: int = 1) -> tuple[dict[str, str], dict[
             done = list(pool.map(_svg_snippet, work, chunksize=16))
     else:
         done = [_svg_snippet(w) for w in work]
-    for key, (snippet, error) in zip(missing, done):
+    for key, (snippet, error) in zip(missing, done, strict=False):
         _, tex, display, _ = items[key]
         if error:
             raise BuildError(f"rule {owner[key]!r}: the formula {tex!r} does not typeset: {error}", 1)
@@ -475,9 +481,14 @@ def build(opts: BuildOptions, echo: Callable[[str], None] | None = None) -> Buil
         try:  # all changed outputs at once: every one written and synced aside, then all renamed in
             write_all(changed)
         except WriteError as exc:  # an output folder that cannot be written is bad input, not a crash
-            raise BuildError(f"cannot write {exc.target}: {exc.strerror or exc}; pick a writable --out folder", 2) from exc
+            raise BuildError(
+                f"cannot write {exc.target}: {exc.strerror or exc}; pick a writable --out folder", 2
+            ) from exc
         if fingerprint is not None:
-            manifest = {"fingerprint": fingerprint, "outputs": {n: hashlib.sha256(d).hexdigest() for n, d in files.items()}}
+            manifest = {
+                "fingerprint": fingerprint,
+                "outputs": {n: hashlib.sha256(d).hexdigest() for n, d in files.items()},
+            }
             cache.write_json(_cache_root() / "manifests", _manifest_key(opts.out), manifest)
     report.timings.append(("total", time.perf_counter() - start))
     say(f"  {'total':<10s} {report.timings[-1][1]:6.2f} s")
@@ -487,12 +498,19 @@ def build(opts: BuildOptions, echo: Callable[[str], None] | None = None) -> Buil
 def stale_outputs(opts: BuildOptions) -> list[str]:
     """Rebuild into a temporary folder and name each committed output that differs (or is missing)."""
     with tempfile.TemporaryDirectory(prefix="cheatsheet-check-") as tmp:
-        fresh = BuildOptions(out=Path(tmp), papers=opts.papers, formats=opts.formats, jobs=opts.jobs, quiet=True,
-                             rule_files=opts.rule_files, plugins=opts.plugins, reverify=opts.reverify)
+        fresh = BuildOptions(
+            out=Path(tmp),
+            papers=opts.papers,
+            formats=opts.formats,
+            jobs=opts.jobs,
+            quiet=True,
+            rule_files=opts.rule_files,
+            plugins=opts.plugins,
+            reverify=opts.reverify,
+        )
         report = build(fresh)
         stale = []
         for name in report.outputs:
             if _digest(opts.out / name) != _digest(Path(tmp) / name):
                 stale.append(name)
         return stale
-

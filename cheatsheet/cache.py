@@ -23,6 +23,7 @@ This module imports nothing heavy: the build's no-change path reads its manifest
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -31,8 +32,18 @@ from typing import Any
 
 from cheatsheet.fsutil import FileProblem, atomic_write, read_regular_file
 
-__all__ = ["MAX_ENTRY_BYTES", "base_dir", "entry_path", "read", "read_entry", "read_json", "read_text", "write",
-           "write_entry", "write_json"]
+__all__ = [
+    "MAX_ENTRY_BYTES",
+    "base_dir",
+    "entry_path",
+    "read",
+    "read_entry",
+    "read_json",
+    "read_text",
+    "write",
+    "write_entry",
+    "write_json",
+]
 
 _MAGIC = b"cheatsheet-cache/1"
 #: The largest entry read (a drawn page's PDF is about 0.1–1 MB).
@@ -94,10 +105,8 @@ def write_entry(path: Path, payload: bytes) -> None:
     name = _name(path)
     if name is None or len(payload) > MAX_ENTRY_BYTES:
         return
-    try:
+    with contextlib.suppress(OSError):
         atomic_write(path, _MAGIC + b" " + _digest(name, payload) + b"\n" + payload)
-    except OSError:
-        pass
 
 
 def write(folder: Path, key: str, payload: bytes, suffix: str = "") -> None:

@@ -8,6 +8,7 @@ process id that no longer runs) and removed by a later run, and a user's own fil
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -27,8 +28,13 @@ _LEGACY_TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<token>[A-Za-z0-9_]{8})\.tmp$")
 #: A temporary file older than this is stale even when a process with its id runs (ids are reused).
 STALE_SECONDS = 3600.0
 
-_KINDS = ((stat.S_ISDIR, "is a directory"), (stat.S_ISFIFO, "is a named pipe (FIFO)"),
-          (stat.S_ISCHR, "is a character device"), (stat.S_ISBLK, "is a block device"), (stat.S_ISSOCK, "is a socket"))
+_KINDS = (
+    (stat.S_ISDIR, "is a directory"),
+    (stat.S_ISFIFO, "is a named pipe (FIFO)"),
+    (stat.S_ISCHR, "is a character device"),
+    (stat.S_ISBLK, "is a block device"),
+    (stat.S_ISSOCK, "is a socket"),
+)
 
 
 class FileProblem(ValueError):
@@ -105,7 +111,7 @@ def _write_new(path: Path, raw: bytes, durable: bool) -> None:
     try:
         view = memoryview(raw)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         if durable:
             os.fsync(fd)
     finally:
@@ -113,10 +119,8 @@ def _write_new(path: Path, raw: bytes, durable: bool) -> None:
 
 
 def _unlink(path: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(path)
-    except OSError:
-        pass
 
 
 def _sync_folder(folder: Path) -> None:

@@ -178,9 +178,7 @@ class phi(Notation):
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         return -self.args[0] * phi(self.args[0])
 
-    numpy_impl = staticmethod(
-        lambda x: np.exp(-np.square(np.asarray(x, dtype=float)) / 2) / math.sqrt(2 * math.pi)
-    )
+    numpy_impl = staticmethod(lambda x: np.exp(-np.square(np.asarray(x, dtype=float)) / 2) / math.sqrt(2 * math.pi))
     mpmath_impl = staticmethod(lambda x: mpmath.npdf(x))
 
 
@@ -223,7 +221,7 @@ class MaxOver(ExprWithLimits):  # type: ignore[misc]
         function = self.function
         if hints.get("deep", True):
             function = function.doit(**hints)
-        (var, low, high), = self.limits
+        ((var, low, high),) = self.limits
         if not (low.is_Integer and high.is_Integer):
             return MaxOver(function, (var, low, high))
         return sp.Max(*[function.subs(var, v) for v in range(int(low), int(high) + 1)])
@@ -262,7 +260,9 @@ class RowSoftmax(_MatrixFunction):
             with contextlib.suppress(ValueError, TypeError, NotImplementedError):  # stays symbolic
                 arg = arg.as_explicit()
         if isinstance(arg, sp.MatrixBase):
-            return sp.Matrix(arg.rows, arg.cols, lambda r, c: sp.exp(arg[r, c]) / sum(sp.exp(arg[r, k]) for k in range(arg.cols)))
+            return sp.Matrix(
+                arg.rows, arg.cols, lambda r, c: sp.exp(arg[r, c]) / sum(sp.exp(arg[r, k]) for k in range(arg.cols))
+            )
         return RowSoftmax(arg)
 
 

@@ -222,13 +222,25 @@ def card(rule: Rule, verdict: Verdict) -> Card:
         formulas.append(Formula(f"{rid}-p{idx}", tex, "param"))
     steps = _derivation_steps(rule)
     formulas += [f for f, _ in steps]
-    scalar_plot = rule.shape == "scalar" and not rule.is_general and len([x for x in rule.inputs if not x.class_index]) == 1
+    scalar_plot = (
+        rule.shape == "scalar" and not rule.is_general and len([x for x in rule.inputs if not x.class_index]) == 1
+    )
     return Card(
-        id=rid, title=rule.title, family=rule.family, formulas=tuple(formulas), notes=rule.notes,
-        references=rule.references, params=params, status=verdict.status, evidence=_evidence(verdict),
-        torch=rule.torch, layout=rule.layout, scalar_plot=scalar_plot,
+        id=rid,
+        title=rule.title,
+        family=rule.family,
+        formulas=tuple(formulas),
+        notes=rule.notes,
+        references=rule.references,
+        params=params,
+        status=verdict.status,
+        evidence=_evidence(verdict),
+        torch=rule.torch,
+        layout=rule.layout,
+        scalar_plot=scalar_plot,
         torch_conforms=verdict.extra.get("torch", {}).get("status") == "conforms",
-        step_reasons=tuple(why for _, why in steps), verdict=verdict,
+        step_reasons=tuple(why for _, why in steps),
+        verdict=verdict,
     )
 
 
@@ -260,8 +272,14 @@ def cards(rules: Sequence[Rule], verdicts: Sequence[Verdict]) -> list[Card]:
 
 def derivation_card(c: Card) -> Card:
     """The derivation of a rule as a card of its own (the PDF prints derivations in their own section)."""
-    return dataclasses.replace(c, id=f"{c.id}-derivation", kind="derivation",
-                               formulas=tuple(f for f in c.formulas if f.role == "step"), notes=(), params=())
+    return dataclasses.replace(
+        c,
+        id=f"{c.id}-derivation",
+        kind="derivation",
+        formulas=tuple(f for f in c.formulas if f.role == "step"),
+        notes=(),
+        params=(),
+    )
 
 
 def sections(all_cards: Sequence[Card], extra: Sequence[Section] = (), *, derivations: bool = True) -> list[Section]:
@@ -276,4 +294,3 @@ def sections(all_cards: Sequence[Card], extra: Sequence[Section] = (), *, deriva
     if derived and derivations:
         out.append(Section("derivations", "Derivations, every step checked", derived))
     return out + list(extra)
-

@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from cheatsheet.checking.errors import InputError
+from cheatsheet.grammar.errors import InputError
 
 __all__ = ["MAX_SECONDS", "TimeLimitError", "check_seconds", "run_limited"]
 
@@ -36,7 +36,7 @@ def check_seconds(seconds: object, name: str = "timeout") -> float:
     """``seconds`` as a float when it is a finite number of seconds in (0, :data:`MAX_SECONDS`].
 
     Raises ``TypeError`` for what is not a real number (a string, a boolean, None) and
-    :class:`~cheatsheet.checking.errors.InputError` (a ``ValueError``) for nan, infinities, zero, negative or
+    :class:`~cheatsheet.grammar.errors.InputError` (a ``ValueError``) for nan, infinities, zero, negative or
     larger values; both messages name ``name``.
     """
     if isinstance(seconds, bool) or not isinstance(seconds, (numbers.Real, decimal.Decimal)):
@@ -72,11 +72,11 @@ def _child(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
         result: tuple[bool, Any] = (True, fn(*args))
     except MemoryError:
         result = (False, InputError("the work ran out of memory; the input is too large"))
-    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which re-raises it
+    except BaseException as exc:
         result = (False, exc)
     try:
         conn.send(result)
-    except Exception as exc:  # noqa: BLE001 - an unpicklable result or exception
+    except Exception as exc:
         conn.send((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
     finally:
         conn.close()
@@ -100,12 +100,16 @@ def run_limited(fn: Callable[..., T], *args: Any, seconds: float | None, what: s
     sender.close()
     try:
         if not receiver.poll(seconds):
-            raise TimeLimitError(f"{what} ran past its time limit of {seconds:g} s (simplify the input or raise the limit)")
+            raise TimeLimitError(
+                f"{what} ran past its time limit of {seconds:g} s (simplify the input or raise the limit)"
+            )
         try:
             ok, value = receiver.recv()
         except (EOFError, OSError):
             proc.join(1)
-            raise InputError(f"{what} stopped unexpectedly (exit code {proc.exitcode}); the input is probably too large") from None
+            raise InputError(
+                f"{what} stopped unexpectedly (exit code {proc.exitcode}); the input is probably too large"
+            ) from None
     finally:
         if proc.is_alive():
             proc.kill()

@@ -20,7 +20,14 @@ from typing import Any
 
 import pytest
 
-OUTPUTS = ("cheatsheet.pdf", "cheatsheet-letter.pdf", "cheatsheet.html", "rules.json", "cheatsheet.tex", "cheatsheet.md")
+OUTPUTS = (
+    "cheatsheet.pdf",
+    "cheatsheet-letter.pdf",
+    "cheatsheet.html",
+    "rules.json",
+    "cheatsheet.tex",
+    "cheatsheet.md",
+)
 
 
 @dataclass(frozen=True)
@@ -159,6 +166,7 @@ def catalog_view(sheet: Sheet) -> CatalogView:
         with cache_env(sheet.cache):  # as the build has them: from the shipped record where it vouches for them
             verdicts = record.with_conformance(
                 verify_many(rules, jobs=max(1, os.cpu_count() or 1), use_cache=True, record=record.RECORD_PATH),
-                record.RECORD_PATH)
+                record.RECORD_PATH,
+            )
         _VIEW = CatalogView(tuple(rules), tuple(verdicts), sheet.sections)
     return _VIEW

@@ -24,7 +24,10 @@ ADAPTERS = {"ziamath": ziamath_adapter, "pypdf": pypdf_adapter, "weasyprint": we
 
 def _pins(path: Path) -> dict[str, str]:
     """``name==version`` pins of a requirements-like text (pyproject's dependency strings included)."""
-    return {m.group(1).lower(): m.group(2) for m in re.finditer(r'^\s*"?([A-Za-z0-9_.-]+)==([^",\s;]+)', path.read_text(), re.M)}
+    return {
+        m.group(1).lower(): m.group(2)
+        for m in re.finditer(r'^\s*"?([A-Za-z0-9_.-]+)==([^",\s;]+)', path.read_text(), re.M)
+    }
 
 
 @pytest.mark.parametrize("name", sorted(ADAPTERS))

@@ -63,7 +63,7 @@ def test_wrt_selects_the_input() -> None:
     mse = cheatsheet.get("mse_loss")
     assert mse.derivative_at(3.0, 1.0) == 4.0
     assert mse.derivative_at(3.0, 1.0, wrt="target") == -4.0
-    with pytest.raises(ValueError, match="no derivative w.r.t. 'weight'"):
+    with pytest.raises(ValueError, match=r"no derivative w\.r\.t\. 'weight'"):
         mse.derivative_at(3.0, 1.0, wrt="weight")
 
 
@@ -84,7 +84,7 @@ def test_vector_rules_return_jacobian_or_gradient() -> None:
     np.testing.assert_allclose(cheatsheet.get("logsumexp").derivative_at([1.0, 2.0, 3.0]), p, rtol=1e-14)
     ce = cheatsheet.get("cross_entropy")
     np.testing.assert_allclose(ce.derivative_at([1.0, 2.0, 3.0], 1), p - np.eye(3)[1], rtol=1e-13, atol=1e-16)
-    with pytest.raises(ValueError, match="class index in 0..2"):
+    with pytest.raises(ValueError, match=r"class index in 0\.\.2"):
         ce.evaluate([1.0, 2.0, 3.0], 3)
 
 
@@ -188,17 +188,23 @@ def test_exact_evaluation_that_cannot_reach_its_digits_says_so() -> None:
     to fall back on; a rule without one is an error at once (it returned 0.0)."""
     import sympy as sp
 
-    from cheatsheet.notation import sigmoid
     from cheatsheet.evaluate.numeric import PrecisionError
+    from cheatsheet.notation import sigmoid
     from cheatsheet.rule import Input, Rule
 
     with mpmath.workdps(30):
-        want = mpmath.exp(-mpmath.mpf(10) ** 6)
+        want = mpmath.exp(-(mpmath.mpf(10) ** 6))
         got = cheatsheet.get("sigmoid").derivative_at(1e6, exact=True, dps=20)
         assert abs(got - want) <= mpmath.mpf(10) ** -19 * want
     x = sp.Symbol("x", real=True)
-    plain = Rule(id="plain_sigmoid", title="σ without a stable form", family="custom", inputs=(Input("x", x),),
-                 function=sigmoid(x), derivative={"x": sigmoid(x) * (1 - sigmoid(x))})
+    plain = Rule(
+        id="plain_sigmoid",
+        title="σ without a stable form",
+        family="custom",
+        inputs=(Input("x", x),),
+        function=sigmoid(x),
+        derivative={"x": sigmoid(x) * (1 - sigmoid(x))},
+    )
     with pytest.raises(PrecisionError, match="plain_sigmoid: cannot give 20 correct digits here"):
         plain.derivative_at(1e6, exact=True, dps=20)
     assert plain.derivative_at(-1e6, exact=True, dps=20) != 0  # no cancellation on this side
@@ -236,7 +242,7 @@ def test_check_takes_the_command_lines_domain_form() -> None:
     assert r.holds and r.domains == {"x": "x > 0"} and r.inferred == ()
     r = cheatsheet.check("log(x - c)", "1/(x - c)", domain=["x=(2, inf)"], c=2, prove=False)
     assert r.holds and r.domains["x"] == "x > 2"
-    from cheatsheet.checking.parse import InputError
+    from cheatsheet.grammar.parse import InputError
 
     with pytest.raises(InputError, match="expected NAME=SET"):
         cheatsheet.check("log(x)", "1/x", domain="positive")
@@ -251,7 +257,7 @@ def test_wrt_accepts_greek_letters_as_the_grammar_reads_them() -> None:
     r = cheatsheet.check("α^2 + β", "2*α", wrt="α", prove=False)
     assert r.holds and r.wrt == "alpha"
     assert cheatsheet.check("x*λ", "x", wrt="λ", domain={"λ": "positive"}, prove=False).holds
-    from cheatsheet.checking.parse import InputError
+    from cheatsheet.grammar.parse import InputError
 
     with pytest.raises(InputError, match="--wrt σ: expected a variable name such as x"):
         cheatsheet.check("x^2", "2*x", wrt="σ")
@@ -268,4 +274,6 @@ def test_softmax_jacobian_at_n_1600_is_the_outer_product() -> None:
     jac = cheatsheet.get("softmax").derivative_at(x)
     assert jac.shape == (1600, 1600)
     np.testing.assert_allclose(jac, np.diag(p) - np.outer(p, p), rtol=1e-12, atol=1e-18)
-    np.testing.assert_allclose(cheatsheet.get("log_softmax").derivative_at(x), np.eye(1600) - p[None, :], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        cheatsheet.get("log_softmax").derivative_at(x), np.eye(1600) - p[None, :], rtol=1e-12, atol=1e-15
+    )

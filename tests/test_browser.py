@@ -13,19 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _sheet import Sheet, full_build
+from _sheet import Sheet
 from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 
+pytestmark = pytest.mark.slow  # a real browser on the full build
+
 WIDTH, HEIGHT = 1280, 900
-
-
-@pytest.fixture(scope="session")
-def sheet(tmp_path_factory: pytest.TempPathFactory) -> Sheet:
-    return full_build(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +31,21 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     assert chromium and driver, "chromium and chromium-driver are missing: run `make setup-test`"
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-default-apps", "--disable-extensions", "--force-color-profile=srgb",
-                f"--window-size={WIDTH},{HEIGHT}", f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--disable-extensions",
+        "--force-color-profile=srgb",
+        f"--window-size={WIDTH},{HEIGHT}",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     drv = webdriver.Chrome(options=options, service=Service(driver))
@@ -144,6 +152,7 @@ def test_search_filters_cards(page: Any) -> None:
 
 def test_theme_button_toggles_dark_mode(page: Any) -> None:
     """The theme button switches light <-> dark: the attribute and the page's colours change."""
+
     def state() -> Any:
         return page.execute_script(
             "return [document.documentElement.getAttribute('data-theme'), getComputedStyle(document.documentElement).backgroundColor + ' ' + getComputedStyle(document.body).color]"
@@ -172,7 +181,9 @@ def test_anchor_scrolls_to_the_card(browser: Any, sheet: Sheet) -> None:
 
 def test_download_links_resolve(page: Any, sheet: Sheet) -> None:
     """'Download PDF' (A4 and Letter) and rules.json point to files next to the page."""
-    links = page.execute_script("return Array.from(document.querySelectorAll('a.download')).map(a => [a.textContent, a.href])")
+    links = page.execute_script(
+        "return Array.from(document.querySelectorAll('a.download')).map(a => [a.textContent, a.href])"
+    )
     targets = {Path(href.removeprefix("file://")) for _, href in links}
     names = {t.name for t in targets}
     assert names == {"cheatsheet.pdf", "cheatsheet-letter.pdf", "rules.json"}, links

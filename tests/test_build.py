@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _sheet import OUTPUTS, Sheet, capture_pages, catalog_view, full_build
+from _sheet import OUTPUTS, Sheet, capture_pages, catalog_view
 from click.testing import CliRunner, Result
 
 import cheatsheet
@@ -31,11 +31,6 @@ from cheatsheet.cli import main
 from cheatsheet.rule import Rule
 
 STAGES = ("catalog", "verify", "latex", "math", "html", "pdf", "exports", "write", "total")  # at least these, in order
-
-
-@pytest.fixture(scope="session")
-def sheet(tmp_path_factory: pytest.TempPathFactory) -> Sheet:
-    return full_build(tmp_path_factory)
 
 
 @pytest.fixture
@@ -97,6 +92,7 @@ def test_build_does_not_touch_the_shipped_record(sheet: Sheet) -> None:
     assert sheet.record_writes == ()
 
 
+@pytest.mark.slow
 def test_second_build_is_up_to_date(cached: Sheet, tmp_path: Path) -> None:
     """Nothing changed: the CLI says so, renders nothing and rewrites nothing.
 
@@ -113,6 +109,7 @@ def test_second_build_is_up_to_date(cached: Sheet, tmp_path: Path) -> None:
     assert report.up_to_date and not report.written and sorted(report.unchanged) == sorted(OUTPUTS)
 
 
+@pytest.mark.slow
 def test_cli_prints_its_stages_and_rebuilds_identical_bytes(cached: Sheet, tmp_path: Path) -> None:
     """A build into a new folder prints each stage with its time, then what it wrote; the files are
     byte-identical to the session's (the build is deterministic)."""
@@ -128,6 +125,7 @@ def test_cli_prints_its_stages_and_rebuilds_identical_bytes(cached: Sheet, tmp_p
         assert (out / name).read_bytes() == cached.path(name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_check_passes_fresh_and_names_stale_files(cached: Sheet, tmp_path: Path) -> None:
     """--check rebuilds into a temporary folder: a fresh build passes; after one output is edited and
     another deleted, it fails (exit 1) naming exactly those two, and changes nothing."""
@@ -200,12 +198,22 @@ def _patch_card(monkeypatch: pytest.MonkeyPatch, rule_id: str, change: Callable[
     monkeypatch.setattr(view, "card", patched)
 
 
-def test_formula_that_does_not_typeset_names_its_rule(cached: Sheet, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.slow
+def test_formula_that_does_not_typeset_names_its_rule(
+    cached: Sheet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A formula the engines reject (here an unbalanced brace in softplus's derivative) stops the build
     with exit 1 and an error naming the rule and the formula; nothing is written."""
-    _patch_card(monkeypatch, "softplus", lambda c: dataclasses.replace(c, formulas=tuple(
-        dataclasses.replace(f, tex=f.tex + r" + \frac{1}{") if f.role == "derivative" else f for f in c.formulas)))
+    _patch_card(
+        monkeypatch,
+        "softplus",
+        lambda c: dataclasses.replace(
+            c,
+            formulas=tuple(
+                dataclasses.replace(f, tex=f.tex + r" + \frac{1}{") if f.role == "derivative" else f for f in c.formulas
+            ),
+        ),
+    )
     out = cached.copy_to(tmp_path / "build")
     before = snapshot(out)
     result = cli("build", "--out", str(out), "--formats", "html,pdf")
@@ -215,17 +223,23 @@ def test_formula_that_does_not_typeset_names_its_rule(cached: Sheet, tmp_path: P
     assert snapshot(out) == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("problem", ["wide", "tall"])
-def test_a_card_that_does_not_fit_is_a_layout_error(cached: Sheet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                   problem: str) -> None:
+def test_a_card_that_does_not_fit_is_a_layout_error(
+    cached: Sheet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, problem: str
+) -> None:
     """A formula wider than a card with nowhere to break it (a product of 40 factors), or a card taller
     than a column: exit 1, one error naming the card and what to do; nothing is written."""
     wide = r" ".join(rf"\sigma({k} x)" for k in range(2, 42))
 
     def change(c: Any) -> Any:
         if problem == "wide":
-            return dataclasses.replace(c, formulas=tuple(dataclasses.replace(f, tex=f.tex + " " + wide)
-                                                         if f.role == "derivative" else f for f in c.formulas))
+            return dataclasses.replace(
+                c,
+                formulas=tuple(
+                    dataclasses.replace(f, tex=f.tex + " " + wide) if f.role == "derivative" else f for f in c.formulas
+                ),
+            )
         return dataclasses.replace(c, notes=c.notes + ("A long note that goes on and on. " * 12,) * 16)
 
     _patch_card(monkeypatch, "softplus", change)
@@ -242,6 +256,7 @@ def test_a_card_that_does_not_fit_is_a_layout_error(cached: Sheet, tmp_path: Pat
     assert snapshot(out) == before
 
 
+@pytest.mark.slow
 def test_a_failed_write_leaves_whole_files(cached: Sheet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Writes are all or nothing: when replacing one output fails (after another was already replaced), the
     build stops with an error naming it (exit 2), every file is its old bytes again, no temporary file is
@@ -260,7 +275,7 @@ def test_a_failed_write_leaves_whole_files(cached: Sheet, tmp_path: Path, monkey
 
     opts = BuildOptions(out=out, formats=("json", "latex", "md"), quiet=True)
     monkeypatch.setattr(os, "replace", failing)
-    with pytest.raises(BuildError, match="cannot write .*cheatsheet.md: No space left on device") as caught:
+    with pytest.raises(BuildError, match=r"cannot write .*cheatsheet\.md: No space left on device") as caught:
         build(opts)
     assert caught.value.exit_code == 2
     monkeypatch.setattr(os, "replace", real_replace)
@@ -273,6 +288,7 @@ def test_a_failed_write_leaves_whole_files(cached: Sheet, tmp_path: Path, monkey
     assert "An extra note for this test." in (out / "cheatsheet.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_unwritable_output_folder_is_one_error(cached: Sheet, tmp_path: Path) -> None:
     """An --out that cannot be written (under a regular file) is one error line naming the path, exit 2."""
     blocker = tmp_path / "file"
@@ -300,8 +316,10 @@ def cache_folders(cached: Sheet) -> Iterator[dict[str, Path]]:
     }
 
 
-def test_one_rule_edit_redoes_only_that_rule(cached: Sheet, cache_folders: dict[str, Path], tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.slow
+def test_one_rule_edit_redoes_only_that_rule(
+    cached: Sheet, cache_folders: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """asin's derivative printed in its stable form 1/√((1 − x)(1 + x)): only asin is re-verified, only that
     formula re-typeset and its plot re-drawn, only the cards that print it re-measured, and only the pages
     whose HTML changed are drawn again. Reverting the edit draws nothing and gives back the same bytes."""
@@ -310,8 +328,12 @@ def test_one_rule_edit_redoes_only_that_rule(cached: Sheet, cache_folders: dict[
     rule = cheatsheet.get("asin")
     (stable,) = dict(rule.stable_derivative).values()
     # (a derivation, if the rule has one, ends in the old printed form: it goes with the edit)
-    patch_catalog(monkeypatch, "asin", derivative=stable,
-                  **({"derivation": None} if getattr(rule, "derivation", None) is not None else {}))
+    patch_catalog(
+        monkeypatch,
+        "asin",
+        derivative=stable,
+        **({"derivation": None} if getattr(rule, "derivation", None) is not None else {}),
+    )
     edited_tex = latex(stable)
     out = cached.copy_to(tmp_path / "build")
     heights_folder = cached.cache / "build" / "pdf" / "heights"
@@ -338,7 +360,7 @@ def test_one_rule_edit_redoes_only_that_rule(cached: Sheet, cache_folders: dict[
     assert len(measured) == len(showing), "only the cards that print the edited formula are measured again"
     (htmls,) = calls
     assert len(htmls) == len(cached.page_htmls)
-    changed = {h for h, old in zip(htmls, cached.page_htmls) if h != old}
+    changed = {h for h, old in zip(htmls, cached.page_htmls, strict=False) if h != old}
     assert len(new["pages"]) == len(changed) >= 1, "exactly the pages whose HTML changed are drawn"
     assert set(report.written) == set(OUTPUTS)
 
@@ -358,13 +380,20 @@ def test_latex_export_compiles_with_pdflatex(sheet: Sheet, tmp_path: Path) -> No
     """cheatsheet.tex compiles with pdflatex -halt-on-error; the result has every rule id and no missing glyph."""
     assert shutil.which("pdflatex"), "pdflatex is missing: run `make setup-test` (texlive)"
     shutil.copy(sheet.path("cheatsheet.tex"), tmp_path / "cheatsheet.tex")
-    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "cheatsheet.tex"], check=False,
-                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "cheatsheet.tex"],
+        check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     log = (tmp_path / "cheatsheet.log").read_text(encoding="latin-1")
     assert run.returncode == 0, log[-3000:]
     assert "Missing character" not in log
-    text = subprocess.run(["pdftotext", str(tmp_path / "cheatsheet.pdf"), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "cheatsheet.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
     squashed = re.sub(r"\s+", "", text)
     missing = [r.id for r in cheatsheet.rules() if r.id not in squashed]
     assert not missing, missing
@@ -376,10 +405,13 @@ def test_markdown_has_every_rule(sheet: Sheet) -> None:
     for family in {r.family for r in cheatsheet.rules()}:
         assert f"\n## {cheatsheet.families()[family]}\n" in md
     for r in cheatsheet.rules():
-        assert re.search(rf"^### {re.escape(r.title)} \(`{re.escape(r.id)}`\) — (proved|checked)$", md, re.MULTILINE), r.id
+        assert re.search(rf"^### {re.escape(r.title)} \(`{re.escape(r.id)}`\) — (proved|checked)$", md, re.MULTILINE), (
+            r.id
+        )
     assert md.count("$$") >= 2 * len(cheatsheet.rules())
 
 
+@pytest.mark.slow
 def test_rules_json_is_the_export(sheet: Sheet) -> None:
     """build/rules.json is the JSON export of the verified catalog, valid against its schema."""
     import jsonschema
@@ -405,15 +437,23 @@ def test_build_cache_sits_next_to_the_verdicts(monkeypatch: pytest.MonkeyPatch, 
     assert _cache_root() == cache_dir().parent.parent / "build"
 
 
+@pytest.mark.slow
 def test_no_change_build_does_not_import_sympy(cached: Sheet, tmp_path: Path) -> None:
     """The up-to-date fast path of the command stays light: no sympy (0.4 s of imports) in the process."""
     out = cached.copy_to(tmp_path / "build")
     build(BuildOptions(out=out, quiet=True))
-    probe = ("import sys; from cheatsheet.cli import main\n"
-             "try:\n    main(['build', '--out', sys.argv[1], '--quiet'])\nexcept SystemExit as e:\n    assert not e.code, e\n"
-             "assert 'sympy' not in sys.modules, 'sympy was imported'")
-    run = subprocess.run([sys.executable, "-c", probe, str(out)], capture_output=True, text=True, check=False,
-                         env={**os.environ, "CHEATSHEET_CACHE_DIR": str(cached.cache)})
+    probe = (
+        "import sys; from cheatsheet.cli import main\n"
+        "try:\n    main(['build', '--out', sys.argv[1], '--quiet'])\nexcept SystemExit as e:\n    assert not e.code, e\n"
+        "assert 'sympy' not in sys.modules, 'sympy was imported'"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe, str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "CHEATSHEET_CACHE_DIR": str(cached.cache)},
+    )
     assert run.returncode == 0, run.stderr
 
 
@@ -505,7 +545,7 @@ def _damage_each_way(folder: Path, used: set[Path], skip: frozenset[Path] = froz
     another); returns them."""
     entries = [p for p in _entries(folder, used) if p not in skip]
     assert len(entries) > len(DAMAGE) + 2, folder
-    for path, damage in zip(entries, DAMAGE.values()):
+    for path, damage in zip(entries, DAMAGE.values(), strict=False):
         damage(path)
     source, target = entries[len(DAMAGE)], entries[len(DAMAGE) + 1]
     target.write_bytes(source.read_bytes())  # another key's valid entry under this key's name
@@ -518,8 +558,10 @@ def _edit_payload(path: Path, edit: Callable[[Any], Any]) -> None:
     path.write_bytes(header + b"\n" + json.dumps(edit(json.loads(payload)), ensure_ascii=False).encode("utf-8"))
 
 
-def test_damaged_or_edited_cache_entries_are_recomputed_html_json(cached: Sheet, tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.slow
+def test_damaged_or_edited_cache_entries_are_recomputed_html_json(
+    cached: Sheet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Typeset formulas (SVG and MathML), plots, rules.json entries and the folder's manifest, each damaged in
     every way (truncated, a flipped bit, empty, not UTF-8, `[]`, a FIFO, a link to /dev/zero, another entry's
     bytes, valid JSON of the wrong type) or edited (sigmoid's MathML made σ(x)(1 + σ(x)) with an
@@ -531,12 +573,17 @@ def test_damaged_or_edited_cache_entries_are_recomputed_html_json(cached: Sheet,
     build_cache = cache / "build"
     clean = tmp_path / "clean"
     used = _entries_read("--out", str(clean), "--formats", "html,json")
-    math_edit = [p for p in _entries(build_cache / "math", used)
-                 if "\\sigma^{\\prime}(x) = \\sigma(x) (1 - \\sigma(x))" in json.loads(cache_payload(p))["svg"]]
+    math_edit = [
+        p
+        for p in _entries(build_cache / "math", used)
+        if "\\sigma^{\\prime}(x) = \\sigma(x) (1 - \\sigma(x))" in json.loads(cache_payload(p))["svg"]
+    ]
     export_edit = [p for p in _entries(build_cache / "export", used) if json.loads(cache_payload(p))["id"] == "sigmoid"]
     assert math_edit and export_edit
-    evil = ('<math><mi>σ</mi><mo>(</mo><mi>x</mi><mo>)</mo><mo>(</mo><mn>1</mn><mo>+</mo><mi>σ</mi><mo>(</mo><mi>x</mi>'
-            '<mo>)</mo><mo>)</mo></math><img src=x onerror=alert(1)>')
+    evil = (
+        "<math><mi>σ</mi><mo>(</mo><mi>x</mi><mo>)</mo><mo>(</mo><mn>1</mn><mo>+</mo><mi>σ</mi><mo>(</mo><mi>x</mi>"
+        "<mo>)</mo><mo>)</mo></math><img src=x onerror=alert(1)>"
+    )
     for path in math_edit:
         _edit_payload(path, lambda e: {**e, "mathml": evil})
 
@@ -546,8 +593,10 @@ def test_damaged_or_edited_cache_entries_are_recomputed_html_json(cached: Sheet,
 
     for path in export_edit:
         _edit_payload(path, wrong_derivative)
-    damaged = {kind: _damage_each_way(build_cache / kind, used, frozenset(math_edit + export_edit))
-               for kind in ("math", "plots", "export")}
+    damaged = {
+        kind: _damage_each_way(build_cache / kind, used, frozenset(math_edit + export_edit))
+        for kind in ("math", "plots", "export")
+    }
     # valid entries of the wrong shape: an SVG/MathML pair that is not text, an entry of another rule
     _forge(damaged["math"][-1], json.dumps({"svg": 3, "mathml": None}).encode())
     _forge(damaged["export"][-1], json.dumps({"id": "not_this_rule"}).encode())
@@ -569,7 +618,10 @@ def test_damaged_or_edited_cache_entries_are_recomputed_html_json(cached: Sheet,
     assert again.exit_code == 0 and "up to date" in again.output, again.output
 
 
-def test_damaged_cache_entries_are_recomputed_pdf(cached: Sheet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.slow
+def test_damaged_cache_entries_are_recomputed_pdf(
+    cached: Sheet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Drawn pages (a truncated page PDF made pypdf fail the build), the footers and measured card heights,
     damaged in every way: the A4 PDF is rebuilt byte-identical to the clean build's."""
     from cheatsheet import cache as entries
@@ -588,10 +640,12 @@ def test_damaged_cache_entries_are_recomputed_pdf(cached: Sheet, tmp_path: Path,
     (footers,) = _entries(pdf_cache / "footers", used)
     DAMAGE["truncated"](footers)
     heights = _entries(pdf_cache / "heights", used)
-    for path, damage in zip(heights, DAMAGE.values()):
+    for path, damage in zip(heights, DAMAGE.values(), strict=False):
         damage(path)
     k = len(DAMAGE)
-    for path, value in zip(heights[k:], (["tall", ""], [-5.0, ""], [float("nan"), ""], [1.0], {"h": 1}, [True, ""])):
+    for path, value in zip(
+        heights[k:], (["tall", ""], [-5.0, ""], [float("nan"), ""], [1.0], {"h": 1}, [True, ""]), strict=False
+    ):
         _forge(path, json.dumps(value).encode())
     out = tmp_path / "out"
     result = cli("build", "--out", str(out), "--formats", "pdf", "--paper", "a4")
@@ -600,6 +654,7 @@ def test_damaged_cache_entries_are_recomputed_pdf(cached: Sheet, tmp_path: Path,
     assert all(entries.read_entry(p) is not None for p in [*pages[:4], footers, *heights[: k + 6]])
 
 
+@pytest.mark.slow
 def test_damaged_verdict_cache_entries_are_verified_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A verdict entry that is damaged, edited (a failed rule made 'proved'), or another rule's is no verdict:
     the rule is verified again and gets the same verdict as a clean run."""
@@ -666,8 +721,11 @@ build(BuildOptions(out=out, formats=("json", "latex", "md"), quiet=True, plugins
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("when", ["writing", "renaming"])
-def test_a_killed_build_leaves_whole_files_and_the_next_build_cleans_up(cached: Sheet, tmp_path: Path, when: str) -> None:
+def test_a_killed_build_leaves_whole_files_and_the_next_build_cleans_up(
+    cached: Sheet, tmp_path: Path, when: str
+) -> None:
     """SIGKILL during the write phase. While the outputs are written aside: every output is still the old one.
     During the renames (microseconds; the documented window): each output is whole, old or new. Either way the
     killed build's temporary files are left, and the next build removes them (a user's files and a live
@@ -678,16 +736,27 @@ def test_a_killed_build_leaves_whole_files_and_the_next_build_cleans_up(cached: 
     old = {n: cached.path(n).read_bytes() + b"\n(an older build)\n" for n in names}
     for n, data in old.items():
         (out / n).write_bytes(data)
-    keep = {".cheatsheet.md.bak": b"a user's file", "notes.tmp": b"mine", ".rules.json.x.tmp.orig": b"mine too",
-            ".rules.json.cheatsheet-1-0123abcd.tmp": b"a running process's (pid 1)"}
+    keep = {
+        ".cheatsheet.md.bak": b"a user's file",
+        "notes.tmp": b"mine",
+        ".rules.json.x.tmp.orig": b"mine too",
+        ".rules.json.cheatsheet-1-0123abcd.tmp": b"a running process's (pid 1)",
+    }
     for n, data in keep.items():
         (out / n).write_bytes(data)
-    run = subprocess.run([sys.executable, "-c", _KILLED_BUILD, str(out), when], capture_output=True, text=True,
-                         timeout=600, check=False, env={**os.environ, "CHEATSHEET_CACHE_DIR": str(cached.cache)})
+    run = subprocess.run(
+        [sys.executable, "-c", _KILLED_BUILD, str(out), when],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env={**os.environ, "CHEATSHEET_CACHE_DIR": str(cached.cache)},
+    )
     assert run.returncode == -9, (run.returncode, run.stderr)
     left = files_in(out) - set(names) - set(keep)
-    assert left and all(re.fullmatch(r"\.(rules\.json|cheatsheet\.tex|cheatsheet\.md)\.cheatsheet-\d+-[0-9a-f]+\.tmp", n)
-                        for n in left), left
+    assert left and all(
+        re.fullmatch(r"\.(rules\.json|cheatsheet\.tex|cheatsheet\.md)\.cheatsheet-\d+-[0-9a-f]+\.tmp", n) for n in left
+    ), left
     now = {n: (out / n).read_bytes() for n in names}
 
     report = build(BuildOptions(out=out, formats=("json", "latex", "md"), quiet=True, plugins=False, jobs=1))
@@ -701,8 +770,11 @@ def test_a_killed_build_leaves_whole_files_and_the_next_build_cleans_up(cached: 
     if when == "writing":
         assert now == old, "killed before the renames: every output is the old one"
     else:  # killed after the first rename: that output new, the others old, each whole
-        assert now == {"rules.json": new["rules.json"], "cheatsheet.tex": old["cheatsheet.tex"],
-                       "cheatsheet.md": old["cheatsheet.md"]}
+        assert now == {
+            "rules.json": new["rules.json"],
+            "cheatsheet.tex": old["cheatsheet.tex"],
+            "cheatsheet.md": old["cheatsheet.md"],
+        }
 
 
 def test_stale_temporary_files_only_ours(tmp_path: Path) -> None:
@@ -710,8 +782,9 @@ def test_stale_temporary_files_only_ours(tmp_path: Path) -> None:
     never a live process's recent file, a file for another name, a folder, or anything else."""
     from cheatsheet.fsutil import STALE_SECONDS, remove_stale_temps
 
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     files = {
         f".rules.json.cheatsheet-{gone}-0123abcd.tmp": True,  # its process is gone
         ".rules.json.cheatsheet-1-0123abcd.tmp": False,  # pid 1 runs
@@ -734,7 +807,8 @@ def test_stale_temporary_files_only_ours(tmp_path: Path) -> None:
     removed = remove_stale_temps(tmp_path, names)
     assert removed == sorted(n for n, stale in files.items() if stale)
     assert {p.name for p in tmp_path.iterdir()} == {n for n, stale in files.items() if not stale} | {
-        f".cheatsheet.md.cheatsheet-{gone}-00000000.tmp"}
+        f".cheatsheet.md.cheatsheet-{gone}-00000000.tmp"
+    }
     assert remove_stale_temps(tmp_path / "missing", names) == []
 
 

@@ -27,7 +27,10 @@ def _golden_text(rule: Rule) -> str:
     lines = [f"function: {latex(rule.function)}"]
     lines += [f"d/d{w}: {latex(e)}" for w, e in rule.derivatives.items()]
     lines += [f"where {latex(d.symbol)} = {latex(d.value)}" for d in rule.where]
-    lines += [f"kink at {latex(k.at)}: left {latex(k.left)}, right {latex(k.right)}, torch {latex(k.torch)}" for k in rule.kinks]
+    lines += [
+        f"kink at {latex(k.at)}: left {latex(k.left)}, right {latex(k.right)}, torch {latex(k.torch)}"
+        for k in rule.kinks
+    ]
     lines += [f"identity: {latex(i.lhs)} {i.relation} {latex(i.rhs)}" for i in rule.identities]
     if rule.derivation is not None:
         lines += [f"step ({st.kind}, {st.why}): {latex(st.expr)}" for st in rule.derivation.steps]
@@ -44,7 +47,9 @@ def test_latex_golden(rule: Rule, golden) -> None:  # type: ignore[no-untyped-de
 def test_shipped_verdict_is_fresh_and_passing(rule: Rule) -> None:
     """The record shipped with the package has a passing verdict for this exact version of the rule."""
     v = rule.verdict
-    assert v.status in ("proved", "checked"), f"{rule.id}: {v.summary()} — run `cheatsheet verify` and commit the record"
+    assert v.status in ("proved", "checked"), (
+        f"{rule.id}: {v.summary()} — run `cheatsheet verify` and commit the record"
+    )
     if v.status == "checked":
         assert v.reason, f"{rule.id}: a 'checked' verdict must say why the proof did not go through"
 
@@ -146,7 +151,9 @@ def test_derivative_at_kink_is_pytorch_convention(rule: Rule, kink) -> None:  # 
     want = float(sp.N(expand_where(sp.sympify(kink.torch), rule.where).subs(fixed)))  # may use the rule's definitions
     if rule.reduction:  # one element, 'mean': the element's own derivative
         got = float(np.asarray(got))
-    assert got == pytest.approx(want, rel=1e-12, abs=1e-15), f"{rule.id}: derivative at the kink {kink.at} is {got}, PyTorch's is {want}"
+    assert got == pytest.approx(want, rel=1e-12, abs=1e-15), (
+        f"{rule.id}: derivative at the kink {kink.at} is {got}, PyTorch's is {want}"
+    )
 
 
 def test_catalog_size_and_proof_rate() -> None:

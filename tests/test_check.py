@@ -19,7 +19,7 @@ from click.testing import CliRunner
 import cheatsheet
 from cheatsheet.checking.claim import CheckResult, check
 from cheatsheet.cli.check import check as check_command
-from cheatsheet.checking.parse import InputError, LimitError, ParseError, parse
+from cheatsheet.grammar.parse import InputError, LimitError, ParseError, parse
 from cheatsheet.timelimit import TimeLimitError
 
 x = sp.Symbol("x", real=True)
@@ -138,15 +138,15 @@ def test_verification_time_limit() -> None:
     start = time.perf_counter()
     with pytest.raises(TimeLimitError, match="time limit of 1 s"):
         check("sin(exp(exp(exp(x))))", "0", timeout=1)
-    with pytest.raises(InputError, match="time limit|out of memory"):  # 10^(10^10) appears only once a = 1e10
+    with pytest.raises(InputError, match=r"time limit|out of memory"):  # 10^(10^10) appears only once a = 1e10
         check("10^a*x", "10^a", a="1e10", timeout=1)
     assert time.perf_counter() - start < 20
 
 
 def test_limits_and_syntax_are_errors_naming_the_argument() -> None:
-    with pytest.raises(LimitError, match="^F, column 3: exponent 100000 is too large"):
+    with pytest.raises(LimitError, match=r"^F, column 3: exponent 100000 is too large"):
         check("x^100000", "1")
-    with pytest.raises(ParseError, match="^CLAIM, column 1: unknown function 'sigmod'. Did you mean 'sigmoid'"):
+    with pytest.raises(ParseError, match=r"^CLAIM, column 1: unknown function 'sigmod'\. Did you mean 'sigmoid'"):
         check("sigmoid(x)", "sigmod(x)")
 
 
@@ -230,13 +230,15 @@ def test_hostile_input_never_runs(template: str, tmp_path: Path) -> None:
 def test_hostile_input_through_a_real_process(tmp_path: Path) -> None:
     """The same through a separate Python process calling the command (no test harness in between)."""
     target = tmp_path / "pwned"
-    code = (
-        "import sys; from cheatsheet.cli.check import check; "
-        "check(args=sys.argv[1:], prog_name='cheatsheet check')"
-    )
+    code = "import sys; from cheatsheet.cli.check import check; check(args=sys.argv[1:], prog_name='cheatsheet check')"
     proc = subprocess.run(
         [sys.executable, "-c", code, f"__import__('os').system('touch {target}')", "0"],
-        capture_output=True, text=True, cwd=tmp_path, env=dict(os.environ), timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=dict(os.environ),
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == 2 and proc.stderr.startswith("Error: F, column 1") and "Traceback" not in proc.stderr
     assert not target.exists()
@@ -282,9 +284,20 @@ def test_engine_skips_undefined_points_only_when_asked() -> None:
     [
         ("max(0, x - 1e-12)", "indicator(x > 0)", "indicator(x > 1e-12)", "0", "1e-12"),
         ("max(0, x - 1e-40)", "indicator(x > 0)", "indicator(x > 1e-40)", "0", "1e-40"),
-        ("max(1, x - 1e-70)", "indicator(x > 1)", "indicator(x > 1 + 1e-70)", "1", "1.0000000000000000000000000000000000000000000000000000000000000000000001"),
-        ("max(1, x) + max(1 + 1e-70, x)", "2*indicator(x > 1)", "indicator(x > 1) + indicator(x > 1 + 1e-70)", "1",
-         "1.0000000000000000000000000000000000000000000000000000000000000000000001"),
+        (
+            "max(1, x - 1e-70)",
+            "indicator(x > 1)",
+            "indicator(x > 1 + 1e-70)",
+            "1",
+            "1.0000000000000000000000000000000000000000000000000000000000000000000001",
+        ),
+        (
+            "max(1, x) + max(1 + 1e-70, x)",
+            "2*indicator(x > 1)",
+            "indicator(x > 1) + indicator(x > 1 + 1e-70)",
+            "1",
+            "1.0000000000000000000000000000000000000000000000000000000000000000000001",
+        ),
     ],
 )
 def test_a_region_narrower_than_any_tolerance_is_sampled(f: str, wrong: str, right: str, lo: str, hi: str) -> None:
@@ -351,11 +364,13 @@ def parse_domain_bounds(text: str) -> tuple[mpmath.mpf, mpmath.mpf]:
     """The open interval '(a, b)' as 400-digit numbers (for the test's own check of the points)."""
     a, b = text.strip("()").split(",")
     with mpmath.workdps(400):
+
         def value(s: str) -> mpmath.mpf:
             s = s.strip()
             if s in ("inf", "-inf"):
                 return mpmath.mpf(s)
             return sum((mpmath.mpf(term) for term in s.split("+")), mpmath.mpf(0))
+
         return value(a), value(b)
 
 
@@ -377,7 +392,13 @@ def test_huge_and_tiny_domains_give_false_for_false_claims(f: str, claim: str, d
 @pytest.mark.parametrize(
     ("f", "claim", "at", "expected", "got"),
     [
-        ("x^2", "where(x > 1, 2*x, where(x < 1, 2*x, 7))", "1", "2.0", "7.0"),  # differentiable at 1: the claim must be 2
+        (
+            "x^2",
+            "where(x > 1, 2*x, where(x < 1, 2*x, 7))",
+            "1",
+            "2.0",
+            "7.0",
+        ),  # differentiable at 1: the claim must be 2
         ("x*|x|", "where(x > 0, 2*x, where(x < 0, -2*x, 1))", "0", "0.0", "1.0"),
         ("max(x, 2*x - 1)", "where(x > 1, 2, where(x < 1, 1, 3))", "1", "a value in the subdifferential [1, 2]", "3"),
         ("|x|", "where(x > 0, 1, where(x < 0, -1, 2))", "0", "a value in the subdifferential [-1, 1]", "2"),
@@ -402,9 +423,13 @@ def test_points_where_f_has_no_derivative_are_reported() -> None:
     r = check("step(x - 1)", "0")
     assert r.holds and "except at x = 1, where step jumps" in r.report(), r.report()
     r = check("sign(x) + where(x > 2, 1, 0)", "0")
-    assert r.holds and "except at x = 0, where sign jumps" in r.report() and "except at x = 2, where F jumps" in r.report()
+    assert (
+        r.holds and "except at x = 0, where sign jumps" in r.report() and "except at x = 2, where F jumps" in r.report()
+    )
     r = check("sqrt(|x|)", "sign(x)/(2*sqrt(|x|))")
-    assert r.holds and "except at x = 0, where F is not differentiable (its slope is infinite)" in r.report(), r.report()
+    assert r.holds and "except at x = 0, where F is not differentiable (its slope is infinite)" in r.report(), (
+        r.report()
+    )
     r = check("|x|", "sign(x)")
     assert r.holds and "at x = 0, where F has a kink" in r.report() and "subdifferential [-1, 1]" in r.report()
     (nd,) = r.to_dict()["not_differentiable"]

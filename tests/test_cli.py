@@ -22,10 +22,10 @@ from click.testing import CliRunner, Result
 import cheatsheet
 import cheatsheet.catalog
 from cheatsheet.cli import main
+from cheatsheet.notation import Indicator, MaxOver, sigmoid
 from cheatsheet.printing.card import describe
 from cheatsheet.printing.text import text, text_set
 from cheatsheet.render.rules_json import export_json, schema
-from cheatsheet.notation import Indicator, MaxOver, sigmoid
 from cheatsheet.rule import Input, Kink, Param, Rule
 from cheatsheet.verifier import record
 
@@ -74,7 +74,9 @@ def test_version() -> None:
 
 def test_python_m_cheatsheet_version() -> None:
     """`python -m cheatsheet` is the same command line."""
-    proc = subprocess.run([sys.executable, "-m", "cheatsheet", "--version"], capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cheatsheet", "--version"], capture_output=True, text=True, timeout=120, check=False
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == f"cheatsheet {cheatsheet.__version__}\n"
 
@@ -128,7 +130,9 @@ def test_list_family_json() -> None:
 
 def test_list_unknown_family() -> None:
     """An unknown family is an error that names the families and the closest one."""
-    assert_error(run("list", "--family", "activatoin"), 2, "unknown family 'activatoin'", "Did you mean 'activation'?", "loss")
+    assert_error(
+        run("list", "--family", "activatoin"), 2, "unknown family 'activatoin'", "Did you mean 'activation'?", "loss"
+    )
 
 
 def test_list_bad_format() -> None:
@@ -194,16 +198,25 @@ def test_describe_format_of_a_kinked_parametrized_rule() -> None:
     """The rule card's exact layout, on a rule built here (independent of the catalog's contents)."""
     x, a = sp.Symbol("x", real=True), sp.Symbol("alpha", real=True)
     rule = Rule(
-        id="demo", title="Demo", family="activation", inputs=(Input("input", x),),
+        id="demo",
+        title="Demo",
+        family="activation",
+        inputs=(Input("input", x),),
         params=(Param("negative_slope", sp.Rational(1, 100), a, doc="slope for x ≤ 0"),),
-        function=sp.Piecewise((x, x > 0), (a * x, True)), derivative=sp.Piecewise((1, x > 0), (a, True)),
+        function=sp.Piecewise((x, x > 0), (a * x, True)),
+        derivative=sp.Piecewise((1, x > 0), (a, True)),
         kinks=(Kink(at=0, left=a, right=1, torch=a, jax=1, note="a note"),),
-        notes=("A note.",), references=("PyTorch F.leaky_relu",), torch="F.leaky_relu",
+        notes=("A note.",),
+        references=("PyTorch F.leaky_relu",),
+        torch="F.leaky_relu",
     )
     lines = describe(rule).splitlines()
     assert lines[:5] == [
-        "demo: Demo", "Activations (family 'activation'), scalar rule", "",
-        "  f(x) = {x if x > 0; α·x otherwise}", "  ∂f/∂x = {1 if x > 0; α otherwise}",
+        "demo: Demo",
+        "Activations (family 'activation'), scalar rule",
+        "",
+        "  f(x) = {x if x > 0; α·x otherwise}",
+        "  ∂f/∂x = {1 if x > 0; α otherwise}",
     ]
     assert "  negative_slope = 1/100 (0.01)   α ∈ ℝ   slope for x ≤ 0" in lines
     assert "  at x = 0: PyTorch α, JAX 1, subdifferential [α, 1] (left α, right 1)" in lines
@@ -216,10 +229,17 @@ def test_describe_format_of_a_kinked_parametrized_rule() -> None:
     [
         (sigmoid(sp.Symbol("x", real=True)) * (1 - sigmoid(sp.Symbol("x", real=True))), "σ(x)·(1 − σ(x))"),
         (Indicator(sp.Symbol("x", real=True) > 0), "𝟙[x > 0]"),
-        (sp.exp(sp.IndexedBase("x")[sp.Symbol("i")]) / sp.Sum(sp.exp(sp.IndexedBase("x")[cheatsheet.notation.k]),
-                                                             (cheatsheet.notation.k, 1, cheatsheet.notation.n)),
-         "exp(x_i)/Σ_k exp(x_k)"),
-        (MaxOver(sp.IndexedBase("x")[cheatsheet.notation.k], (cheatsheet.notation.k, 1, cheatsheet.notation.n)), "max_k x_k"),
+        (
+            sp.exp(sp.IndexedBase("x")[sp.Symbol("i")])
+            / sp.Sum(
+                sp.exp(sp.IndexedBase("x")[cheatsheet.notation.k]), (cheatsheet.notation.k, 1, cheatsheet.notation.n)
+            ),
+            "exp(x_i)/Σ_k exp(x_k)",
+        ),
+        (
+            MaxOver(sp.IndexedBase("x")[cheatsheet.notation.k], (cheatsheet.notation.k, 1, cheatsheet.notation.n)),
+            "max_k x_k",
+        ),
         (sp.KroneckerDelta(cheatsheet.notation.i, cheatsheet.notation.j), "δ_ij"),
         (sp.MatrixSymbol("X", 3, 3).inv().T, "X⁻ᵀ"),
         (sp.Trace(sp.MatrixSymbol("A", 3, 3) * sp.MatrixSymbol("X", 3, 3)), "tr(AX)"),
@@ -363,6 +383,7 @@ def test_export_stdout_validates() -> None:
     assert set(data["rules"]) == {r.id for r in cheatsheet.rules()}
 
 
+@pytest.mark.slow
 def test_export_to_file_is_deterministic(tmp_path: Path) -> None:
     """-o writes the same bytes as stdout, and two exports are byte-identical."""
     out = tmp_path / "build" / "rules.json"
@@ -436,7 +457,7 @@ def test_check_help_states_the_timeout_range() -> None:
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), 1e308, 1e10, 0, -1, 3600.5])
 def test_python_check_validates_the_timeout(value: float) -> None:
     """cheatsheet.check(timeout=...) refuses the same values with a clear InputError (a ValueError)."""
-    from cheatsheet.checking.parse import InputError
+    from cheatsheet.grammar.parse import InputError
 
     with pytest.raises(InputError, match=r"^timeout .*: expected a number of seconds more than 0 and at most 3600$"):
         cheatsheet.check("x^2", "2*x", timeout=value)
@@ -460,8 +481,21 @@ def _limited_memory() -> None:  # a regression that reads /dev/zero dies here in
     resource.setrlimit(resource.RLIMIT_AS, (3 * 1024**3, resource.RLIM_INFINITY))
 
 
-@pytest.mark.parametrize("case", ["missing", "/dev/zero", "/proc/self/mem", "FIFO", "unreadable", "not UTF-8",
-                                  "too large", "function = 3", "NUL in a note"])
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "case",
+    [
+        "missing",
+        "/dev/zero",
+        "/proc/self/mem",
+        "FIFO",
+        "unreadable",
+        "not UTF-8",
+        "too large",
+        "function = 3",
+        "NUL in a note",
+    ],
+)
 def test_build_rules_file_problems_are_one_error_line(case: str, tmp_path: Path) -> None:
     """`cheatsheet build --rules FILE` with a file that cannot be used: one `Error:` line naming the file and
     what is wrong, exit status 2, no traceback, nothing written (run as a process: a regression must not hang
@@ -504,20 +538,42 @@ def test_build_rules_file_problems_are_one_error_line(case: str, tmp_path: Path)
     elif case == "function = 3":
         path.write_text('[[rule]]\nid = "a"\nfunction = 3\nderivative = "0"\n', encoding="utf-8")
     elif case == "NUL in a note":
-        path.write_text('[[rule]]\nid = "a"\nfunction = "x^2"\nderivative = "2*x"\nnotes = ["a\\u0000b"]\n', encoding="utf-8")
+        path.write_text(
+            '[[rule]]\nid = "a"\nfunction = "x^2"\nderivative = "2*x"\nnotes = ["a\\u0000b"]\n', encoding="utf-8"
+        )
     if case == "unreadable" and os.geteuid() == 0:  # root reads any file: deny the open as the kernel would
-        probe = ("import errno, os, sys\nreal = os.open\n"
-                 "def denied(f, *a, **k):\n"
-                 "    if os.fspath(f) == sys.argv[1]: raise PermissionError(errno.EACCES, 'Permission denied', f)\n"
-                 "    return real(f, *a, **k)\n"
-                 "os.open = denied\nfrom cheatsheet.cli import main\n"
-                 "main(['build', '--out', sys.argv[2], '--formats', 'json', '--no-plugins', '--rules', sys.argv[1]])\n")
+        probe = (
+            "import errno, os, sys\nreal = os.open\n"
+            "def denied(f, *a, **k):\n"
+            "    if os.fspath(f) == sys.argv[1]: raise PermissionError(errno.EACCES, 'Permission denied', f)\n"
+            "    return real(f, *a, **k)\n"
+            "os.open = denied\nfrom cheatsheet.cli import main\n"
+            "main(['build', '--out', sys.argv[2], '--formats', 'json', '--no-plugins', '--rules', sys.argv[1]])\n"
+        )
         args = [sys.executable, "-c", probe, str(path), str(tmp_path / "out")]
     else:
-        args = [sys.executable, "-m", "cheatsheet", "build", "--out", str(tmp_path / "out"), "--formats", "json",
-                "--no-plugins", "--rules", str(path)]
-    proc = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False, preexec_fn=_limited_memory,
-                          env={**os.environ, "CHEATSHEET_CACHE_DIR": str(tmp_path / "cache")})
+        args = [
+            sys.executable,
+            "-m",
+            "cheatsheet",
+            "build",
+            "--out",
+            str(tmp_path / "out"),
+            "--formats",
+            "json",
+            "--no-plugins",
+            "--rules",
+            str(path),
+        ]
+    proc = subprocess.run(
+        args,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        preexec_fn=_limited_memory,
+        env={**os.environ, "CHEATSHEET_CACHE_DIR": str(tmp_path / "cache")},
+    )
     assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr, proc.stderr
     errors = [line for line in proc.stderr.splitlines() if line.startswith("Error: ")]

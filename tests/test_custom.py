@@ -65,45 +65,150 @@ RULE = '[[rule]]\nid = "mine"\nfunction = "x^2"\nderivative = "2*x"\n'
 
 BAD = [
     # (what, file text, line:column, message, exit status)
-    ("malformed TOML", '[[rule]]\nid = "a"\nfunction = x^2\nderivative = "2*x"\n', "3:12", "malformed TOML: Invalid value. Put expressions in quotes", 2),
+    (
+        "malformed TOML",
+        '[[rule]]\nid = "a"\nfunction = x^2\nderivative = "2*x"\n',
+        "3:12",
+        "malformed TOML: Invalid value. Put expressions in quotes",
+        2,
+    ),
     ("duplicate key", RULE + 'id = "again"\n', "", "malformed TOML", 2),
-    ("unknown key", '[[rule]]\nid = "a"\nfuncion = "x^2"\nderivative = "2*x"\n', "3:1", "rule 'a', funcion: unknown key 'funcion'. Did you mean 'function'?", 2),
-    ("unknown param key", RULE + '[[rule.params]]\nname = "a"\ndefault = 1\ndomian = "positive"\n', "8:1", "params[1].domian: unknown key 'domian'. Did you mean 'domain'?", 2),
+    (
+        "unknown key",
+        '[[rule]]\nid = "a"\nfuncion = "x^2"\nderivative = "2*x"\n',
+        "3:1",
+        "rule 'a', funcion: unknown key 'funcion'. Did you mean 'function'?",
+        2,
+    ),
+    (
+        "unknown param key",
+        RULE + '[[rule.params]]\nname = "a"\ndefault = 1\ndomian = "positive"\n',
+        "8:1",
+        "params[1].domian: unknown key 'domian'. Did you mean 'domain'?",
+        2,
+    ),
     ("unknown top-level key", '[[rules]]\nid = "a"\n', "", "unknown top-level key 'rules'. Did you mean 'rule'?", 2),
     ("missing field", '[[rule]]\nid = "a"\nderivative = "2*x"\n', "1:1", "rule 'a': missing 'function'", 2),
     ("missing param default", RULE + '[[rule.params]]\nname = "a"\n', "5:1", "params[1]: missing 'default'", 2),
     ("bad id", '[[rule]]\nid = "My Rule"\nfunction = "x^2"\nderivative = "2*x"\n', "2:6", "must be snake_case", 2),
     ("duplicate id in a file", RULE + RULE, "6:6", "rule id 'mine' is defined twice (first at", 2),
     ("clash with a built-in", RULE.replace('"mine"', '"relu"'), "2:6", "clashes with the built-in rule 'relu'", 2),
-    ("parameter typo", '[[rule]]\nid = "sw"\nfunction = "x*sigmoid(bta*x)"\nderivative = "1"\n[[rule.inputs]]\nname = "x"\n[[rule.params]]\nname = "beta"\ndefault = 1\n',
-     "3:23", "rule 'sw', function: unknown name 'bta'. Did you mean 'beta'?", 2),
-    ("unknown function", RULE.replace('"x^2"', '"sigmod(x)"'), "3:13", "unknown function 'sigmod'. Did you mean 'sigmoid'?", 2),
+    (
+        "parameter typo",
+        '[[rule]]\nid = "sw"\nfunction = "x*sigmoid(bta*x)"\nderivative = "1"\n[[rule.inputs]]\nname = "x"\n[[rule.params]]\nname = "beta"\ndefault = 1\n',
+        "3:23",
+        "rule 'sw', function: unknown name 'bta'. Did you mean 'beta'?",
+        2,
+    ),
+    (
+        "unknown function",
+        RULE.replace('"x^2"', '"sigmod(x)"'),
+        "3:13",
+        "unknown function 'sigmod'. Did you mean 'sigmoid'?",
+        2,
+    ),
     ("syntax error", RULE.replace('"x^2"', '"x^2 +"'), "3:18", "expected an expression, found the end", 2),
-    ("hostile expression", RULE.replace('"x^2"', "\"__import__('os').system('touch pwned')\""), "3:13", "unexpected character '_'", 2),
-    ("non-UTF-8", (RULE + 'notes = ["caf\xe9"]\n').encode("latin-1"), "5:14", "not valid UTF-8 (byte 0xe9). Save the file as UTF-8", 2),
-    ("deeply nested", RULE.replace('"x^2"', '"' + "(" * 60 + "x" + ")" * 60 + '"'), "3:53", "nested more than 40 levels deep", 2),
-    ("enormous", RULE.replace('"x^2"', '"' + "+".join(["x"] * 1500) + '"'), "", "characters long; the limit is 2000", 2),
+    (
+        "hostile expression",
+        RULE.replace('"x^2"', "\"__import__('os').system('touch pwned')\""),
+        "3:13",
+        "unexpected character '_'",
+        2,
+    ),
+    (
+        "non-UTF-8",
+        (RULE + 'notes = ["caf\xe9"]\n').encode("latin-1"),
+        "5:14",
+        "not valid UTF-8 (byte 0xe9). Save the file as UTF-8",
+        2,
+    ),
+    (
+        "deeply nested",
+        RULE.replace('"x^2"', '"' + "(" * 60 + "x" + ")" * 60 + '"'),
+        "3:53",
+        "nested more than 40 levels deep",
+        2,
+    ),
+    (
+        "enormous",
+        RULE.replace('"x^2"', '"' + "+".join(["x"] * 1500) + '"'),
+        "",
+        "characters long; the limit is 2000",
+        2,
+    ),
     ("huge power", RULE.replace('"x^2"', '"x^100000"'), "3:15", "exponent 100000 is too large", 2),
     ("TOML nesting", "a = " + "[" * 3000 + "]" * 3000 + "\n", "1:1", "TOML nested too deeply", 2),
     ("wrong type", RULE + "notes = 3\n", "5:9", "notes: expected a list of strings, got an integer (3)", 2),
-    ("derivative of a non-input", RULE.replace('derivative = "2*x"', 'derivative = {inptu = "2*x"}'), "4:15", "derivative.inptu: derivative w.r.t. 'inptu', which is not an input", 2),
-    ("kink w.r.t. a non-input", RULE + '[[rule.kinks]]\nat = "0"\nleft = "0"\nright = "0"\ntorch = "0"\nwrt = "y"\n', "10:7", "kinks[1].wrt: 'y' is not an input", 2),
-    ("default outside the domain", RULE + '[[rule.params]]\nname = "a"\ndefault = -1\ndomain = "positive"\n', "7:11", "default -1 lies outside", 2),
-    ("bad domain", '[[rule]]\nid = "a"\nfunction = "log(x)"\nderivative = "1/x"\n[[rule.inputs]]\nname = "x"\ndomain = "postive"\n', "7:11", "unknown domain 'postive'. Did you mean 'positive'?", 2),
-    ("unknown family", RULE + 'family = "activations"\n', "5:10", "unknown family 'activations'. Did you mean 'activation'?", 2),
+    (
+        "derivative of a non-input",
+        RULE.replace('derivative = "2*x"', 'derivative = {inptu = "2*x"}'),
+        "4:15",
+        "derivative.inptu: derivative w.r.t. 'inptu', which is not an input",
+        2,
+    ),
+    (
+        "kink w.r.t. a non-input",
+        RULE + '[[rule.kinks]]\nat = "0"\nleft = "0"\nright = "0"\ntorch = "0"\nwrt = "y"\n',
+        "10:7",
+        "kinks[1].wrt: 'y' is not an input",
+        2,
+    ),
+    (
+        "default outside the domain",
+        RULE + '[[rule.params]]\nname = "a"\ndefault = -1\ndomain = "positive"\n',
+        "7:11",
+        "default -1 lies outside",
+        2,
+    ),
+    (
+        "bad domain",
+        '[[rule]]\nid = "a"\nfunction = "log(x)"\nderivative = "1/x"\n[[rule.inputs]]\nname = "x"\ndomain = "postive"\n',
+        "7:11",
+        "unknown domain 'postive'. Did you mean 'positive'?",
+        2,
+    ),
+    (
+        "unknown family",
+        RULE + 'family = "activations"\n',
+        "5:10",
+        "unknown family 'activations'. Did you mean 'activation'?",
+        2,
+    ),
     ("reserved symbol", RULE + '[[rule.params]]\nname = "e"\ndefault = 1\n', "5:1", "symbol 'e' is a reserved name", 2),
-    ("function not real on its domain", '[[rule]]\nid = "mylog"\nfunction = "log(x)"\nderivative = "1/x"\n', "2:6", "the function is not a finite real number at x = ", 2),
+    (
+        "function not real on its domain",
+        '[[rule]]\nid = "mylog"\nfunction = "log(x)"\nderivative = "1/x"\n',
+        "2:6",
+        "the function is not a finite real number at x = ",
+        2,
+    ),
     ("false claim", RULE.replace('"2*x"', '"3*x"'), "2:6", "rule 'mine': false claim: ∂/∂x at x = ", 1),
-    ("false kink convention", RULE.replace('"x^2"', '"|x|"').replace('"2*x"', '"sign(x)"') + '[[rule.kinks]]\nat = "0"\nleft = "-1"\nright = "1"\ntorch = "1"\n',
-     "2:6", "false claim: kink at x = 0", 1),
+    (
+        "false kink convention",
+        RULE.replace('"x^2"', '"|x|"').replace('"2*x"', '"sign(x)"')
+        + '[[rule.kinks]]\nat = "0"\nleft = "-1"\nright = "1"\ntorch = "1"\n',
+        "2:6",
+        "false claim: kink at x = 0",
+        1,
+    ),
     ("empty file", "", "", "has no rules", 2),
-    ("wrong kink value at an irrational point", ('[[rule]]\nid = "floor2"\nfunction = "max(2, exp(x))"\nderivative = "where(exp(x) > 2, exp(x), 0)"\n'
-     '[[rule.kinks]]\nat = "log(2)"\nleft = "0"\nright = "2"\ntorch = "1"\n'), "2:6", "false claim: kink at x = log(2)", 1),
+    (
+        "wrong kink value at an irrational point",
+        (
+            '[[rule]]\nid = "floor2"\nfunction = "max(2, exp(x))"\nderivative = "where(exp(x) > 2, exp(x), 0)"\n'
+            '[[rule.kinks]]\nat = "log(2)"\nleft = "0"\nright = "2"\ntorch = "1"\n'
+        ),
+        "2:6",
+        "false claim: kink at x = log(2)",
+        1,
+    ),
 ]
 
 
 @pytest.mark.parametrize(("what", "text", "at", "message", "code"), BAD, ids=[b[0] for b in BAD])
-def test_bad_input_is_one_clear_line(what: str, text: str | bytes, at: str, message: str, code: int, tmp_path: Path) -> None:
+def test_bad_input_is_one_clear_line(
+    what: str, text: str | bytes, at: str, message: str, code: int, tmp_path: Path
+) -> None:
     """Each problem: file:line:column (where it can be known), what was wrong, a hint, the exit status."""
     path = _write(tmp_path, text)
     with pytest.raises(CustomRuleError) as info:
@@ -122,12 +227,26 @@ def test_bad_input_is_one_clear_line(what: str, text: str | bytes, at: str, mess
 RULE_CHECKS = [
     # (what, file text, line:column, message): checked by Rule itself, reported at the key it blames
     ("empty title", RULE + 'title = "  "\n', "5:9", "rule 'mine', title: title is empty"),
-    ("parameter named twice", RULE + '[[rule.params]]\nname = "a"\ndefault = 1\n[[rule.params]]\nname = "a"\nsymbol = "b"\ndefault = 2\n',
-     "9:8", "rule 'mine', params[2].name: parameter names repeat: ['a', 'a']"),
-    ("input named twice", '[[rule]]\nid = "d"\nfunction = "x*y"\nderivative = "y"\n[[rule.inputs]]\nname = "x"\n'
-     '[[rule.inputs]]\nname = "x"\nsymbol = "y"\n', "8:8", "rule 'd', inputs[2].name: input names repeat: ['x', 'x']"),
-    ("kink w.r.t. an input without a derivative", '[[rule]]\nid = "k"\nfunction = "x*y"\nderivative = {y = "x"}\n'
-     '[[rule.kinks]]\nat = "0"\nleft = "0"\nright = "0"\ntorch = "0"\n', "5:1", "rule 'k', kinks[1]: kink at 0 is w.r.t. 'x', which has no derivative"),
+    (
+        "parameter named twice",
+        RULE + '[[rule.params]]\nname = "a"\ndefault = 1\n[[rule.params]]\nname = "a"\nsymbol = "b"\ndefault = 2\n',
+        "9:8",
+        "rule 'mine', params[2].name: parameter names repeat: ['a', 'a']",
+    ),
+    (
+        "input named twice",
+        '[[rule]]\nid = "d"\nfunction = "x*y"\nderivative = "y"\n[[rule.inputs]]\nname = "x"\n'
+        '[[rule.inputs]]\nname = "x"\nsymbol = "y"\n',
+        "8:8",
+        "rule 'd', inputs[2].name: input names repeat: ['x', 'x']",
+    ),
+    (
+        "kink w.r.t. an input without a derivative",
+        '[[rule]]\nid = "k"\nfunction = "x*y"\nderivative = {y = "x"}\n'
+        '[[rule.kinks]]\nat = "0"\nleft = "0"\nright = "0"\ntorch = "0"\n',
+        "5:1",
+        "rule 'k', kinks[1]: kink at 0 is w.r.t. 'x', which has no derivative",
+    ),
 ]
 
 
@@ -158,13 +277,19 @@ def test_false_claim_names_the_correct_derivative(tmp_path: Path) -> None:
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     """All problems of all files, then one abort (mkdocs-style), not just the first one."""
-    a = _write(tmp_path, RULE.replace('"x^2"', '"sigmod(x)"') + RULE.replace('"mine"', '"other"').replace('"x^2"', '"x^"'), "a.toml")
+    a = _write(
+        tmp_path,
+        RULE.replace('"x^2"', '"sigmod(x)"') + RULE.replace('"mine"', '"other"').replace('"x^2"', '"x^"'),
+        "a.toml",
+    )
     b = _write(tmp_path, RULE.replace('"mine"', '"third"') + "notes = 1\n", "b.toml")
     with pytest.raises(CustomRuleError) as info:
         load_custom_rules([a, b, tmp_path / "missing.toml"], plugins=False)
     text = str(info.value)
     assert info.value.exit_code == 2 and len(info.value.problems) == 4
-    assert "sigmod" in text and "expected an exponent" in text and "notes" in text and "missing.toml: no such file" in text
+    assert (
+        "sigmod" in text and "expected an exponent" in text and "notes" in text and "missing.toml: no such file" in text
+    )
 
 
 def test_duplicate_ids_across_files(tmp_path: Path) -> None:
@@ -202,7 +327,9 @@ def _fake_install(site: Path, entry: str = "example = cheatsheet_example_plugin:
     shutil.copytree(PLUGIN / "cheatsheet_example_plugin", site / "cheatsheet_example_plugin")
     info = site / "cheatsheet_example_plugin-0.1.0.dist-info"
     info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: cheatsheet-example-plugin\nVersion: 0.1.0\n", encoding="utf-8")
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: cheatsheet-example-plugin\nVersion: 0.1.0\n", encoding="utf-8"
+    )
     (info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\n{entry}\n", encoding="utf-8")
 
 
@@ -212,15 +339,25 @@ def clean_modules():  # type: ignore[no-untyped-def]
     sys.modules.pop("cheatsheet_example_plugin", None)
 
 
-def test_plugin_catalog_through_entry_points(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_modules: None) -> None:
+def test_plugin_catalog_through_entry_points(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_modules: None
+) -> None:
     """An installed package's entry point adds its rules: a Rule object and a TOML file it ships."""
     _fake_install(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     assert [r.id for r in plugin_rules()] == ["example_cube", "example_log1p_abs"]
     loaded = load_custom_rules([EXAMPLE])
-    assert [v.rule.id for v in loaded] == ["swish_beta", "shifted_relu", "log_cosh", "example_cube", "example_log1p_abs"]
+    assert [v.rule.id for v in loaded] == [
+        "swish_beta",
+        "shifted_relu",
+        "log_cosh",
+        "example_cube",
+        "example_log1p_abs",
+    ]
     assert all(v.verdict.status == "proved" for v in loaded)
-    assert loaded[3].source.startswith("plugin 'example' (cheatsheet_example_plugin:catalog, from cheatsheet-example-plugin)")
+    assert loaded[3].source.startswith(
+        "plugin 'example' (cheatsheet_example_plugin:catalog, from cheatsheet-example-plugin)"
+    )
     assert load_custom_rules([], plugins=False) == []
 
 
@@ -233,27 +370,47 @@ def test_broken_plugins_are_reported(tmp_path: Path, monkeypatch: pytest.MonkeyP
     finally:
         sys.modules.pop("cheatsheet_example_plugin", None)
     text = str(info.value)
-    assert "plugin 'broken' (no_such_module:catalog, from cheatsheet-example-plugin): cannot be loaded: ModuleNotFoundError" in text
+    assert (
+        "plugin 'broken' (no_such_module:catalog, from cheatsheet-example-plugin): cannot be loaded: ModuleNotFoundError"
+        in text
+    )
     assert "plugin 'junk'" in text and "names a str, not a callable" in text
 
 
-def test_plugin_rule_clashing_with_a_file_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_modules: None) -> None:
+def test_plugin_rule_clashing_with_a_file_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_modules: None
+) -> None:
     _fake_install(tmp_path / "site")
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     path = _write(tmp_path, RULE.replace('"mine"', '"example_cube"'))
-    with pytest.raises(CustomRuleError, match="plugin 'example'.*rule id 'example_cube' is defined twice"):
+    with pytest.raises(CustomRuleError, match=r"plugin 'example'.*rule id 'example_cube' is defined twice"):
         load_custom_rules([path])
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(importlib.util.find_spec("setuptools") is None, reason="the example plugin builds with setuptools")
 def test_example_plugin_installs_with_pip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_modules: None) -> None:
     """The example package as a user would install it (offline: no dependencies, no build isolation)."""
     source = tmp_path / "src"
     shutil.copytree(PLUGIN, source)  # setuptools writes build/ and *.egg-info next to the sources
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
-         "--target", str(tmp_path / "site"), str(source)],
-        capture_output=True, text=True, timeout=300, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(tmp_path / "site"),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
@@ -265,7 +422,11 @@ def test_load_for_build(tmp_path: Path) -> None:
     import cheatsheet
     from cheatsheet.checking.custom import load_for_build
 
-    assert [r.id for r in load_for_build([EXAMPLE], cheatsheet.rules(), plugins=False)] == ["swish_beta", "shifted_relu", "log_cosh"]
+    assert [r.id for r in load_for_build([EXAMPLE], cheatsheet.rules(), plugins=False)] == [
+        "swish_beta",
+        "shifted_relu",
+        "log_cosh",
+    ]
     with pytest.raises(CustomRuleError, match="clashes with the built-in rule 'sigmoid'") as info:
         load_for_build([_write(tmp_path, RULE.replace('"mine"', '"sigmoid"'))], cheatsheet.rules(), plugins=False)
     assert info.value.exit_code == 2
@@ -315,8 +476,16 @@ def _huge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 UNREADABLE = [
     # (what, the file, what the one line says)
     ("missing", lambda tmp, mp: tmp / "missing.toml", "no such file"),
-    ("/dev/zero", lambda tmp, mp: Path("/dev/zero"), "is a character device, not a regular file; expected a TOML rule file"),
-    ("/dev/null", lambda tmp, mp: Path("/dev/null"), "is a character device, not a regular file; expected a TOML rule file"),
+    (
+        "/dev/zero",
+        lambda tmp, mp: Path("/dev/zero"),
+        "is a character device, not a regular file; expected a TOML rule file",
+    ),
+    (
+        "/dev/null",
+        lambda tmp, mp: Path("/dev/null"),
+        "is a character device, not a regular file; expected a TOML rule file",
+    ),
     ("/proc/self/mem", lambda tmp, mp: Path("/proc/self/mem"), "cannot be read: Input/output error"),
     ("directory", _directory, "is a directory, not a regular file; expected a TOML rule file"),
     ("FIFO", _fifo, "is a named pipe (FIFO), not a regular file; expected a TOML rule file"),
@@ -326,8 +495,13 @@ UNREADABLE = [
 
 
 @pytest.mark.parametrize(("what", "make", "message"), UNREADABLE, ids=[u[0] for u in UNREADABLE])
-def test_a_file_that_cannot_be_read_is_one_problem(what: str, make, message: str, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_that_cannot_be_read_is_one_problem(
+    what: str,
+    make,
+    message: str,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Missing, a device, /proc/self/mem, a directory, a FIFO, unreadable, too large: a CustomRuleError (never an
     OSError, never a read of /dev/zero into memory, never a block on a FIFO) with one line naming the file."""
     from cheatsheet.timelimit import run_limited
@@ -364,8 +538,20 @@ def test_a_rule_file_is_read_no_further_than_the_limit(tmp_path: Path, monkeypat
 
     def zero_size(fd: int) -> os.stat_result:  # as /proc reports: size 0, regular file
         st = real_stat(fd)
-        return os.stat_result((st.st_mode, st.st_ino, st.st_dev, st.st_nlink, st.st_uid, st.st_gid, 0,
-                               int(st.st_atime), int(st.st_mtime), int(st.st_ctime)))
+        return os.stat_result(
+            (
+                st.st_mode,
+                st.st_ino,
+                st.st_dev,
+                st.st_nlink,
+                st.st_uid,
+                st.st_gid,
+                0,
+                int(st.st_atime),
+                int(st.st_mtime),
+                int(st.st_ctime),
+            )
+        )
 
     monkeypatch.setattr(os, "read", counting)
     monkeypatch.setattr(os, "fstat", zero_size)
@@ -427,22 +613,22 @@ note = "at most one"
 WRONG_TYPES = [
     ("rule", "id", "3", "an integer (3)"),
     ("rule", "title", "1979-05-27", "a date (1979-05-27)"),
-    ("rule", "title", "[\"a\", \"b\"]", "a list of strings"),
-    ("rule", "family", "{ name = \"custom\" }", "a table"),
+    ("rule", "title", '["a", "b"]', "a list of strings"),
+    ("rule", "family", '{ name = "custom" }', "a table"),
     ("rule", "function", "3", "an integer (3)"),
     ("rule", "function", "2.5", "a number (2.5)"),
     ("rule", "function", "true", "a boolean (True)"),
-    ("rule", "function", "[\"x^2\"]", "a list of strings"),
+    ("rule", "function", '["x^2"]', "a list of strings"),
     ("rule", "derivative", "[1, 2]", "a list of integers"),
     ("rule", "derivative", "1979-05-27T07:32:00", "a date-time (1979-05-27T07:32:00)"),
     ("rule", "derivative", "{ x = true }", "a boolean (True)"),
     ("rule", "notes", "3", "an integer (3)"),
-    ("rule", "notes", "{ a = \"b\" }", "a table"),
+    ("rule", "notes", '{ a = "b" }', "a table"),
     ("rule", "notes", "[1, 2]", "a list of integers"),
     ("rule", "references", "[true]", "a list of booleans"),
-    ("rule", "references", "[\"a\", 2]", "a list of integers and strings"),
+    ("rule", "references", '["a", 2]', "a list of integers and strings"),
     ("inputs", "name", "3", "an integer (3)"),
-    ("inputs", "symbol", "[\"x\"]", "a list of strings"),
+    ("inputs", "symbol", '["x"]', "a list of strings"),
     ("inputs", "domain", "1", "an integer (1)"),
     ("inputs", "doc", "3", "an integer (3)"),
     ("inputs", "doc", "07:32:00", "a time (07:32:00)"),
@@ -453,7 +639,7 @@ WRONG_TYPES = [
     ("params", "default", "true", "a boolean (True)"),
     ("params", "default", "1979-05-27", "a date (1979-05-27)"),
     ("params", "domain", "2", "an integer (2)"),
-    ("params", "samples", "\"2\"", "a string"),
+    ("params", "samples", '"2"', "a string"),
     ("params", "samples", "[{}]", "a table"),
     ("params", "samples", "[true]", "a boolean (True)"),
     ("params", "doc", "[]", "a list"),
@@ -463,7 +649,7 @@ WRONG_TYPES = [
     ("kinks", "torch", "1979-05-27T07:32:00", "a date-time"),
     ("kinks", "jax", "false", "a boolean (False)"),
     ("kinks", "wrt", "1", "an integer (1)"),
-    ("kinks", "jump", "\"yes\"", "a string"),
+    ("kinks", "jump", '"yes"', "a string"),
     ("kinks", "note", "1", "an integer (1)"),
     ("identities", "lhs", "[1]", "a list of integers"),
     ("identities", "rhs", "true", "a boolean (True)"),
@@ -490,11 +676,14 @@ def test_the_full_example_loads() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         (rule,) = load_rule_file(_write(Path(tmp), _FULL))
-    assert rule.id == "full" and len(rule.kinks) == 1 and len(rule.identities) == 1 and rule.inputs[0].doc == "the input"
+    assert (
+        rule.id == "full" and len(rule.kinks) == 1 and len(rule.identities) == 1 and rule.inputs[0].doc == "the input"
+    )
 
 
-@pytest.mark.parametrize(("table", "key", "value", "got"), WRONG_TYPES,
-                         ids=[f"{t}.{k}={v}" for t, k, v, _ in WRONG_TYPES])
+@pytest.mark.parametrize(
+    ("table", "key", "value", "got"), WRONG_TYPES, ids=[f"{t}.{k}={v}" for t, k, v, _ in WRONG_TYPES]
+)
 def test_every_key_of_a_wrong_type_is_an_error(table: str, key: str, value: str, got: str, tmp_path: Path) -> None:
     """Every key the reader accepts, given a value of the wrong type: the rule is not dropped silently but
     refused with a line that gives the file:line of the key, names it, says what was expected and what came."""
@@ -514,13 +703,17 @@ def test_function_given_as_a_number_is_refused_through_the_build(tmp_path: Path)
     with pytest.raises(CustomRuleError) as info:
         load_custom_rules([path], plugins=False)
     assert info.value.exit_code == 2
-    assert str(info.value) == (f"{path}:3:12: rule 'a', function: expected an expression in quotes, got an integer (3). "
-                               'Write function = "...", e.g. function = "x^2"')
+    assert str(info.value) == (
+        f"{path}:3:12: rule 'a', function: expected an expression in quotes, got an integer (3). "
+        'Write function = "...", e.g. function = "x^2"'
+    )
 
 
 def test_rule_that_is_not_a_table(tmp_path: Path) -> None:
     path = _write(tmp_path, "rule = 3\n")
-    with pytest.raises(CustomRuleError, match=rf"^{path}:1:8: 'rule' must be \[\[rule\]\] tables, got an integer \(3\)$"):
+    with pytest.raises(
+        CustomRuleError, match=rf"^{path}:1:8: 'rule' must be \[\[rule\]\] tables, got an integer \(3\)$"
+    ):
         load_rule_file(path)
 
 
@@ -546,8 +739,12 @@ CONTROL = [
 ]
 
 
-@pytest.mark.parametrize(("table", "key", "value", "char", "column"), CONTROL, ids=[f"{c[0]}.{c[1]}-{c[3]}" for c in CONTROL])
-def test_control_characters_are_refused_in_text(table: str, key: str, value: str, char: str, column: int, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("table", "key", "value", "char", "column"), CONTROL, ids=[f"{c[0]}.{c[1]}-{c[3]}" for c in CONTROL]
+)
+def test_control_characters_are_refused_in_text(
+    table: str, key: str, value: str, char: str, column: int, tmp_path: Path
+) -> None:
     """A NUL in a note broke the LaTeX export: every text field refuses control characters (prose keeps tabs
     and line breaks), with the file:line of the key and where in the text the character is."""
     text, line = _replace_key(_FULL, table, key, value)
@@ -576,6 +773,7 @@ _SLOW_PLUGIN = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("where", list(_SLOW_PLUGIN))
 def test_a_plugin_that_hangs_is_stopped_and_named(where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A plugin whose import, catalog function or result never finishes: an error naming the plugin after the
@@ -597,7 +795,9 @@ def test_a_plugin_that_hangs_is_stopped_and_named(where: str, tmp_path: Path, mo
     assert time.monotonic() - start < 30
     assert [r.id for r, _ in found] == ["example_cube", "example_log1p_abs"]
     (problem,) = problems
-    assert str(problem).startswith("plugin 'slow' (slow_plugin:catalog, from cheatsheet-example-plugin): did not load within 2 s"), problem
+    assert str(problem).startswith(
+        "plugin 'slow' (slow_plugin:catalog, from cheatsheet-example-plugin): did not load within 2 s"
+    ), problem
     assert "--no-plugins" in str(problem)
 
 
@@ -606,7 +806,9 @@ def test_a_plugin_that_kills_its_process_is_named(tmp_path: Path, monkeypatch: p
     (tmp_path / "exiting_plugin.py").write_text("import os\nos._exit(3)\n", encoding="utf-8")
     _fake_install(tmp_path, "exits = exiting_plugin:catalog")
     monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.raises(CustomRuleError, match=r"plugin 'exits' .*: cannot be loaded: the process loading it stopped unexpectedly"):
+    with pytest.raises(
+        CustomRuleError, match=r"plugin 'exits' .*: cannot be loaded: the process loading it stopped unexpectedly"
+    ):
         plugin_rules()
     assert "exiting_plugin" not in sys.modules
 
@@ -626,8 +828,10 @@ def test_a_rule_wrong_only_in_a_narrow_region_is_refused(tmp_path: Path) -> None
 @pytest.mark.parametrize("domain", ["(1e300, inf)", "(-inf, -1e300)", "(0, 1e-300)", "(1e300, 1e300 + 1)"])
 def test_a_rule_on_a_huge_or_tiny_domain_verifies(domain: str, tmp_path: Path) -> None:
     """exp′ = exp for x > 10^300 used to be refused as false (the numerical derivative's step was lost)."""
-    text = (f'[[rule]]\nid = "far"\nfunction = "exp(x) + x^2"\nderivative = "exp(x) + 2*x"\n'
-            f'[[rule.inputs]]\nname = "x"\ndomain = "{domain}"\n')
+    text = (
+        f'[[rule]]\nid = "far"\nfunction = "exp(x) + x^2"\nderivative = "exp(x) + 2*x"\n'
+        f'[[rule.inputs]]\nname = "x"\ndomain = "{domain}"\n'
+    )
     (loaded,) = load_custom_rules([_write(tmp_path, text)], plugins=False)
     assert loaded.verdict.status == "proved", loaded.verdict.summary()
     wrong = text.replace('"exp(x) + 2*x"', '"exp(x) + 3*x"')

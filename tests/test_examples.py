@@ -24,12 +24,13 @@ import numpy as np
 import pytest
 
 import cheatsheet
-from cheatsheet.verifier import errata
 from cheatsheet.examples import Value, number
+from cheatsheet.examples.conventions import ConventionsPanel, conventions
 from cheatsheet.examples.descent import DescentExample, descent, local_rule
+from cheatsheet.examples.mistakes_panel import MistakesPanel, mistakes
 from cheatsheet.examples.mlp import FD_STEP, MLPExample, backprop, finite_differences, torch_agreement
-from cheatsheet.examples.conventions import ConventionsPanel, MistakesPanel, conventions, mistakes
 from cheatsheet.sheet import Formula
+from cheatsheet.verifier import errata
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 #: Central differences with step 1e-6 in float64: truncation ~h²·f‴/6 ≈ 1e-13, rounding ~ε·|ℓ|/h ≈ 1e-10.
@@ -109,8 +110,17 @@ def test_mlp_table_lists_every_node_backwards_with_its_gradient() -> None:
     ex = mlp()
     assert [r.node for r in ex.rows] == ["loss", "z2", "b2", "W2", "h", "z1", "b1", "W1", "x"]
     shapes = {r.node: r.shape for r in ex.rows}
-    assert shapes == {"loss": "1×1", "z2": "1×1", "b2": "1×1", "W2": "1×3", "h": "3×1", "z1": "3×1", "b1": "3×1",
-                      "W1": "3×2", "x": "2×1"}
+    assert shapes == {
+        "loss": "1×1",
+        "z2": "1×1",
+        "b2": "1×1",
+        "W2": "1×3",
+        "h": "3×1",
+        "z1": "3×1",
+        "b1": "3×1",
+        "W1": "3×2",
+        "x": "2×1",
+    }
     for r in ex.rows:
         assert r.gradient.tex.startswith(r"\bar{"), r.gradient.tex
         if r.node != "loss":
@@ -174,7 +184,7 @@ def test_descent_converges_below_two_over_lambda_max_and_diverges_above() -> Non
     assert d_fast[-1] > 10 * d_fast[0]
     # the iterates are x_{k+1} = x_k − η(Ax_k − b)
     for run in ex.runs:
-        for p, q in zip(run.iterates, run.iterates[1:]):
+        for p, q in zip(run.iterates, run.iterates[1:], strict=False):
             np.testing.assert_allclose(q, np.array(p) - run.eta_value * (A @ np.array(p) - b), rtol=1e-13, atol=1e-13)
     assert ex.lambda_max == number(lam[-1]) and ex.eta_limit == number(2 / lam[-1])
 
@@ -203,18 +213,33 @@ def test_descent_uses_catalog_quadratic_and_linear_form_rules_when_present(monke
     from cheatsheet.rule import Input, Rule
 
     x, A, a = sp.MatrixSymbol("x", n, 1), sp.MatrixSymbol("A", n, n), sp.MatrixSymbol("a", n, 1)
-    quad = Rule(id="some_quadratic", title="Quadratic form", family="matrix",
-                inputs=(Input("A", A, shape="matrix"), Input("x", x, shape="matrix")),
-                function=x.T * A * x, derivative={"x": (A + A.T) * x, "A": x * x.T}, layout="denominator")
-    lin = Rule(id="some_linear", title="Linear form", family="matrix",
-               inputs=(Input("a", a, shape="matrix"), Input("x", x, shape="matrix")),
-               function=x.T * a, derivative={"x": a}, layout="denominator")
+    quad = Rule(
+        id="some_quadratic",
+        title="Quadratic form",
+        family="matrix",
+        inputs=(Input("A", A, shape="matrix"), Input("x", x, shape="matrix")),
+        function=x.T * A * x,
+        derivative={"x": (A + A.T) * x, "A": x * x.T},
+        layout="denominator",
+    )
+    lin = Rule(
+        id="some_linear",
+        title="Linear form",
+        family="matrix",
+        inputs=(Input("a", a, shape="matrix"), Input("x", x, shape="matrix")),
+        function=x.T * a,
+        derivative={"x": a},
+        layout="denominator",
+    )
     _fake_matrix_family(monkeypatch, [lin, quad])
     ex = module.descent()
-    assert [(rid, src) for rid, src, _ in ex.rules] == [("some_quadratic", "catalog"), ("some_linear", "catalog"),
-                                                        ("quadratic_objective", "local")]
+    assert [(rid, src) for rid, src, _ in ex.rules] == [
+        ("some_quadratic", "catalog"),
+        ("some_linear", "catalog"),
+        ("quadratic_objective", "local"),
+    ]
     assert any(f.key == "descent-rule-some_quadratic" for f in ex.formulas)
-    for mine, ref in zip(ex.runs, gd().runs):
+    for mine, ref in zip(ex.runs, gd().runs, strict=False):
         np.testing.assert_allclose(mine.iterates, ref.iterates, rtol=1e-12, atol=1e-12)
 
 
@@ -226,7 +251,7 @@ def test_descent_falls_back_on_its_own_verified_rule(monkeypatch: pytest.MonkeyP
     ex = module.descent()
     assert ex.rules == (("quadratic_objective", "local", "proved"),)
     assert not any(f.key.startswith("descent-rule-") for f in ex.formulas)
-    for mine, ref in zip(ex.runs, gd().runs):
+    for mine, ref in zip(ex.runs, gd().runs, strict=False):
         np.testing.assert_allclose(mine.iterates, ref.iterates, rtol=1e-12, atol=1e-12)
 
 
@@ -238,9 +263,13 @@ def test_kink_table_lists_every_kink_of_the_catalog() -> None:
     assert {k.rule_id for k in rows} >= {"relu", "leaky_relu", "abs", "hardtanh", "l1_loss"}
     from cheatsheet.printing.latex import latex
 
-    for row, kink in zip(rows, [k for r in kinked for k in r.kinks]):
+    for row, kink in zip(rows, [k for r in kinked for k in r.kinks], strict=False):
         assert row.jump == kink.jump and (row.subdifferential is None) == kink.jump
-        assert row.torch.tex == latex(kink.torch) and row.left.tex == latex(kink.left) and row.right.tex == latex(kink.right)
+        assert (
+            row.torch.tex == latex(kink.torch)
+            and row.left.tex == latex(kink.left)
+            and row.right.tex == latex(kink.right)
+        )
         assert (row.jax is None) == (kink.jax is None)
     relu = next(k for k in rows if k.rule_id == "relu")
     assert (relu.at_value, relu.left_value, relu.right_value, relu.torch_value) == ("0", "0", "1", "0")
@@ -354,16 +383,24 @@ def test_figures_have_their_parts() -> None:
     assert root.find(f"{SVG_NS}path[@class='newton']") is not None
 
 
+@pytest.mark.slow
 def test_figures_and_data_are_deterministic() -> None:
     """Two calls give the same bytes, and so does a fresh process with another hash seed."""
     assert backprop().figure == mlp().figure and descent().figure == gd().figure
     assert backprop().rows == mlp().rows and conventions() == panel()
     here = hashlib.sha256((mlp().figure + gd().figure + repr(panel())).encode()).hexdigest()
-    code = ("import hashlib; from cheatsheet.examples.mlp import backprop; from cheatsheet.examples.descent import descent;"
-            "from cheatsheet.examples.conventions import conventions;"
-            "print(hashlib.sha256((backprop().figure + descent().figure + repr(conventions())).encode()).hexdigest())")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**os.environ, "PYTHONHASHSEED": "12345"})
+    code = (
+        "import hashlib; from cheatsheet.examples.mlp import backprop; from cheatsheet.examples.descent import descent;"
+        "from cheatsheet.examples.conventions import conventions;"
+        "print(hashlib.sha256((backprop().figure + descent().figure + repr(conventions())).encode()).hexdigest())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "12345"},
+    )
     assert out.stdout.strip() == here
 
 
@@ -387,7 +424,15 @@ def test_every_formula_typesets_as_svg_and_mathml() -> None:
 
 def test_number_formatting() -> None:
     assert [number(v) for v in (0.5, -0.42555748, 2.0, -0.0, 1 / 3, 1e-6, -2.8e-17, 123456.7)] == [
-        "0.5", "\u22120.4256", "2", "0", "0.3333", "1\u00d710\u207b\u2076", "\u22122.8\u00d710\u207b\u00b9\u2077", "123457"]
+        "0.5",
+        "\u22120.4256",
+        "2",
+        "0",
+        "0.3333",
+        "1\u00d710\u207b\u2076",
+        "\u22122.8\u00d710\u207b\u00b9\u2077",
+        "123457",
+    ]
     assert Value.of(np.array([[0.1, -2.0]])).text == "[[0.1, \u22122]]"
     assert Value.of(np.array([0.5, -1.0])).tex == r"\left[\begin{matrix}0.5\\-1\end{matrix}\right]"
     with pytest.raises(ValueError):

@@ -13,8 +13,8 @@ import jsonschema
 import pytest
 
 import cheatsheet
-from cheatsheet.render.rules_json import SCHEMA_VERSION, export_json, rule_entry, rule_table, schema
 from cheatsheet.printing.latex import latex
+from cheatsheet.render.rules_json import SCHEMA_VERSION, export_json, rule_entry, rule_table, schema
 from cheatsheet.rule import FAMILIES
 from cheatsheet.verifier.hashing import catalog_fingerprint
 from cheatsheet.verifier.verdict import Check, Counterexample, Verdict
@@ -77,24 +77,38 @@ def test_failed_verdict_with_counterexample_validates(table: dict[str, Any]) -> 
     """A failed verdict (counterexample, checks) exports without a wall time and still validates."""
     rule = cheatsheet.get("sigmoid")
     verdict = Verdict(
-        "sigmoid", "failed", methods=("randomized 50-digit identity testing",), points=3, max_residual=0.25,
-        seconds=1.5, reason="", checks=(Check("∂/∂input", "failed", "randomized 50-digit testing"),),
-        counterexample=Counterexample("∂/∂input", {"input": "0.5"}, "0.235", "0.25"), content_hash="0" * 64,
+        "sigmoid",
+        "failed",
+        methods=("randomized 50-digit identity testing",),
+        points=3,
+        max_residual=0.25,
+        seconds=1.5,
+        reason="",
+        checks=(Check("∂/∂input", "failed", "randomized 50-digit testing"),),
+        counterexample=Counterexample("∂/∂input", {"input": "0.5"}, "0.235", "0.25"),
+        content_hash="0" * 64,
         verifier_version="1.0",
     )
     entry = rule_entry(rule, verdict)
     assert "seconds" not in entry["verdict"]
-    assert entry["verdict"]["counterexample"] == {"claim": "∂/∂input", "point": {"input": "0.5"}, "expected": "0.235", "got": "0.25"}
+    assert entry["verdict"]["counterexample"] == {
+        "claim": "∂/∂input",
+        "point": {"input": "0.5"},
+        "expected": "0.235",
+        "got": "0.25",
+    }
     patched = copy.deepcopy(table)
     patched["rules"]["sigmoid"] = json.loads(json.dumps(entry))
     assert not _errors(patched)
 
 
+@pytest.mark.slow
 def test_export_is_deterministic(text: str) -> None:
     """Two exports in one process are byte-identical."""
     assert export_json() == text
 
 
+@pytest.mark.slow
 def test_export_is_reproducible_across_processes(text: str) -> None:
     """Exports from fresh processes with different hash seeds are byte-identical to this one."""
     outputs = []
@@ -102,7 +116,10 @@ def test_export_is_reproducible_across_processes(text: str) -> None:
         env = dict(os.environ, PYTHONHASHSEED=seed)
         proc = subprocess.run(
             [sys.executable, "-m", "cheatsheet", "export", "--format", "json"],
-            capture_output=True, env=env, check=False, timeout=300,
+            capture_output=True,
+            env=env,
+            check=False,
+            timeout=300,
         )
         assert proc.returncode == 0, proc.stderr.decode()
         outputs.append(proc.stdout)
@@ -135,7 +152,9 @@ def test_every_rule_is_exported_faithfully(rule: cheatsheet.Rule, table: dict[st
     entry = table["rules"][rule.id]
     assert entry["title"] == rule.title and entry["family"] == rule.family and entry["shape"] == rule.shape
     assert entry["function"]["latex"] == latex(rule.function)
-    assert [(d["wrt"], d["latex"]) for d in entry["derivatives"]] == [(w, latex(e)) for w, e in rule.derivatives.items()]
+    assert [(d["wrt"], d["latex"]) for d in entry["derivatives"]] == [
+        (w, latex(e)) for w, e in rule.derivatives.items()
+    ]
     assert [i["name"] for i in entry["inputs"]] == [i.name for i in rule.inputs]
     assert [p["name"] for p in entry["params"]] == [p.name for p in rule.params]
     assert len(entry["kinks"]) == len(rule.kinks) and len(entry["where"]) == len(rule.where)
@@ -154,13 +173,22 @@ def test_seed_rule_details(table: dict[str, Any]) -> None:
 
     leaky = table["rules"]["leaky_relu"]
     (slope,) = leaky["params"]
-    assert (slope["name"], slope["kind"], slope["default"], slope["default_float"]) == ("negative_slope", "number", "1/100", 0.01)
+    assert (slope["name"], slope["kind"], slope["default"], slope["default_float"]) == (
+        "negative_slope",
+        "number",
+        "1/100",
+        0.01,
+    )
     assert leaky["kinks"][0]["jax"]["str"] == "1"
     assert [e["str"] for e in leaky["kinks"][0]["subdifferential"]] == ["alpha", "1"]  # ordered at the default 1/100
 
     mse = table["rules"]["mse_loss"]
     (reduction,) = mse["params"]
-    assert reduction["kind"] == "choice" and reduction["default"] == "mean" and reduction["choices"] == ["mean", "sum", "none"]
+    assert (
+        reduction["kind"] == "choice"
+        and reduction["default"] == "mean"
+        and reduction["choices"] == ["mean", "sum", "none"]
+    )
     assert [d["wrt"] for d in mse["derivatives"]] == ["input", "target"]
 
     softmax = table["rules"]["softmax"]
@@ -194,7 +222,7 @@ def test_fresh_verdicts_replace_the_record() -> None:
 HOSTILE_TEXT = [
     "[x](javascript:alert(1))",
     "![](file:///etc/passwd)",
-    "![alt](javascript:alert(1) \"title\")",
+    '![alt](javascript:alert(1) "title")',
     "<javascript:alert(1)>",
     "<https://example.com/x>",
     "<img src=x onerror=alert(1)>",
@@ -247,7 +275,9 @@ def test_markdown_text_is_text(text: str) -> None:
     shown, live = _unescaped(md)
     assert live == "", (md, live)
     assert "](" not in md.replace("\\]", "") and "<" not in md
-    expected = re.sub(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]", "", re.sub(r"[\r\n\t\v\f\x85\u2028\u2029]+", " ", text))
+    expected = re.sub(
+        r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]", "", re.sub(r"[\r\n\t\v\f\x85\u2028\u2029]+", " ", text)
+    )
     assert shown == expected
 
 
@@ -256,15 +286,18 @@ def test_hostile_rule_file_in_the_markdown_and_latex_exports(tmp_path: Any) -> N
     NUL (from a plugin's Rule object, which no rule file can give) breaks neither export."""
     import dataclasses
 
+    from cheatsheet import sheet as view
     from cheatsheet.build import _meta
     from cheatsheet.checking.rulefile import load_rule_file
-    from cheatsheet import sheet as view
     from cheatsheet.render.documents import latex_document, markdown_document
 
     path = tmp_path / "hostile.toml"
-    path.write_text('[[rule]]\nid = "hostile"\ntitle = "Evil [x](javascript:alert(1))"\nfunction = "x^2"\n'
-                    'derivative = "2*x"\nnotes = ["see ![](file:///etc/passwd) and <javascript:alert(1)>", '
-                    '"[a]: javascript:alert(2)", "[a]"]\n', encoding="utf-8")
+    path.write_text(
+        '[[rule]]\nid = "hostile"\ntitle = "Evil [x](javascript:alert(1))"\nfunction = "x^2"\n'
+        'derivative = "2*x"\nnotes = ["see ![](file:///etc/passwd) and <javascript:alert(1)>", '
+        '"[a]: javascript:alert(2)", "[a]"]\n',
+        encoding="utf-8",
+    )
     (rule,) = load_rule_file(path)
     rule = dataclasses.replace(rule, notes=(*rule.notes, "a NUL\x00 here"))
     verdict = Verdict(rule.id, "proved")

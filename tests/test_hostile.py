@@ -22,11 +22,11 @@ import sympy as sp
 
 import cheatsheet
 from cheatsheet.checking.claim import check
-from cheatsheet.checking.errors import InputError
-from cheatsheet.checking.numbers import exact_number
 from cheatsheet.checking.problems import CustomRuleError
 from cheatsheet.checking.rulefile import load_rule_file
 from cheatsheet.evaluate.expand import param_values
+from cheatsheet.grammar.errors import InputError
+from cheatsheet.grammar.numbers import exact_number
 from cheatsheet.rule import Input, Rule, RuleError
 
 #: Files an exploit would create are made in this folder (set per test).
@@ -202,11 +202,40 @@ def _numbers() -> list[Any]:
 def _objects() -> list[Any]:
     """Values that are not numbers: refused, and none of their methods is called."""
     return [
-        Evil(), Disguised(), EvilExpr(), sp.Add(EvilExpr(), 1, evaluate=False),
-        None, b"2", bytearray(b"2"), [2.0], (2.0,), {2.0}, {"a": 2}, 1j, np.complex128(1), True, np.True_,
-        np.array([1.0, 2.0]), np.array(["2"]), np.array(2.0, dtype=object), sp.Symbol("x"), sp.I, sp.oo, sp.nan,
-        sp.Function("f")(1), sp.Eq(sp.Symbol("x"), 1), float("nan"), float("inf"), decimal.Decimal("nan"),
-        decimal.Decimal("1e999999999"), 10**400, mpmath.mpf("inf"), mpmath.mpc(1, 1), object(), print, Evil,
+        Evil(),
+        Disguised(),
+        EvilExpr(),
+        sp.Add(EvilExpr(), 1, evaluate=False),
+        None,
+        b"2",
+        bytearray(b"2"),
+        [2.0],
+        (2.0,),
+        {2.0},
+        {"a": 2},
+        1j,
+        np.complex128(1),
+        True,
+        np.True_,
+        np.array([1.0, 2.0]),
+        np.array(["2"]),
+        np.array(2.0, dtype=object),
+        sp.Symbol("x"),
+        sp.I,
+        sp.oo,
+        sp.nan,
+        sp.Function("f")(1),
+        sp.Eq(sp.Symbol("x"), 1),
+        float("nan"),
+        float("inf"),
+        decimal.Decimal("nan"),
+        decimal.Decimal("1e999999999"),
+        10**400,
+        mpmath.mpf("inf"),
+        mpmath.mpc(1, 1),
+        object(),
+        print,
+        Evil,
     ]
 
 
@@ -249,8 +278,9 @@ def test_the_issues_exploit_does_not_run(_marker: Path) -> None:
     with pytest.raises(ValueError, match="softplus: parameter beta, column 1"):
         cheatsheet.get("softplus").derivative_at(1.0, beta=f"__import__('os').system('touch {_marker}') or 2")
     with pytest.raises(ValueError, match="leaky_relu: parameter negative_slope"):
-        cheatsheet.get("leaky_relu").derivative_at(1.0, negative_slope=f"__import__('os').system('touch {_marker}') or 2",
-                                                    exact=True)
+        cheatsheet.get("leaky_relu").derivative_at(
+            1.0, negative_slope=f"__import__('os').system('touch {_marker}') or 2", exact=True
+        )
 
 
 @pytest.mark.parametrize("index", range(len(EXPLOITS)), ids=[repr(t[:24]) for t in EXPLOITS])
@@ -282,7 +312,9 @@ def test_parameter_errors_say_what_is_expected() -> None:
         sp_.evaluate(1.0, beta=float("nan"))
     with pytest.raises(ValueError, match=r"softplus: parameter beta: expected a finite number, got inf"):
         sp_.derivative_at(1.0, beta=np.float64("inf"), exact=True)
-    with pytest.raises(TypeError, match=r"mse_loss: reduction must be one of \['mean', 'sum', 'none'\], got a value of type int"):
+    with pytest.raises(
+        TypeError, match=r"mse_loss: reduction must be one of \['mean', 'sum', 'none'\], got a value of type int"
+    ):
         cheatsheet.get("mse_loss").evaluate([1.0], [2.0], reduction=3)
     with pytest.raises(ValueError, match="lies outside its domain"):
         sp_.evaluate(1.0, beta="-1/2")
@@ -292,11 +324,28 @@ def test_every_kind_of_number_is_a_parameter() -> None:
     """Numbers of every accepted type give the same value as the exact number they stand for."""
     sp_ = cheatsheet.get("softplus")
     want = sp_.derivative_at(1.0, beta=0.5)
-    for value in (fractions.Fraction(1, 2), decimal.Decimal("0.5"), np.float32(0.5), np.float64(0.5), np.array(0.5),
-                  mpmath.mpf("0.5"), sp.Rational(1, 2), sp.Float(0.5), "1/2", "0.5", EvilFloat(0.5)):
+    for value in (
+        fractions.Fraction(1, 2),
+        decimal.Decimal("0.5"),
+        np.float32(0.5),
+        np.float64(0.5),
+        np.array(0.5),
+        mpmath.mpf("0.5"),
+        sp.Rational(1, 2),
+        sp.Float(0.5),
+        "1/2",
+        "0.5",
+        EvilFloat(0.5),
+    ):
         assert sp_.derivative_at(1.0, beta=value) == want, value
-    assert sp_.derivative_at(1.0, beta=np.int64(2)) == sp_.derivative_at(1.0, beta=2) == sp_.derivative_at(1.0, beta=EvilInt(2))
-    assert sp_.derivative_at(1.0, beta=sp.pi / 4) == pytest.approx(sp_.derivative_at(1.0, beta=float(sp.pi / 4)), rel=1e-15)
+    assert (
+        sp_.derivative_at(1.0, beta=np.int64(2))
+        == sp_.derivative_at(1.0, beta=2)
+        == sp_.derivative_at(1.0, beta=EvilInt(2))
+    )
+    assert sp_.derivative_at(1.0, beta=sp.pi / 4) == pytest.approx(
+        sp_.derivative_at(1.0, beta=float(sp.pi / 4)), rel=1e-15
+    )
     exact = sp_.derivative_at(1.0, beta="pi/4", exact=True, dps=30)
     assert float(exact) == pytest.approx(sp_.derivative_at(1.0, beta=float(sp.pi / 4)), rel=1e-15)
     assert param_values(sp_, {"beta": 0.1})[sp_.param("beta").symbol] == sp.Rational(1, 10)  # 0.1 is 1/10
@@ -348,7 +397,9 @@ def test_number_subclasses_are_read_through_their_base_class() -> None:
     assert sig.evaluate(EvilFloat(0.5)) == sig.evaluate(0.5)
     assert sig.derivative_at([EvilInt(1), EvilFloat(0.5)]).tolist() == sig.derivative_at([1, 0.5]).tolist()
     assert sig.evaluate(EvilInt(2), exact=True, dps=20) == sig.evaluate(2, exact=True, dps=20)
-    assert cheatsheet.get("softplus").evaluate(1.0, beta=EvilFraction(1, 3)) == cheatsheet.get("softplus").evaluate(1.0, beta="1/3")
+    assert cheatsheet.get("softplus").evaluate(1.0, beta=EvilFraction(1, 3)) == cheatsheet.get("softplus").evaluate(
+        1.0, beta="1/3"
+    )
 
 
 @pytest.mark.parametrize("index", range(len(EXPLOITS)), ids=[repr(t[:24]) for t in EXPLOITS])
@@ -364,7 +415,7 @@ def test_none_and_text_inputs_are_type_errors_naming_the_input() -> None:
     sig = cheatsheet.get("sigmoid")
     with pytest.raises(TypeError, match="sigmoid: input 'input': expected a number or an array of numbers"):
         sig.evaluate(None)
-    with pytest.raises(TypeError, match="sigmoid: input 'input': .*got None"):
+    with pytest.raises(TypeError, match=r"sigmoid: input 'input': .*got None"):
         sig.derivative_at([1.0, None])
     with pytest.raises(TypeError, match="read only with exact=True"):
         sig.evaluate("1.5")
@@ -396,12 +447,16 @@ def test_dps_exact_and_wrt_of_a_wrong_type_are_refused_untouched() -> None:
 def test_check_refuses_hostile_parameters_domains_and_wrt() -> None:
     def calls(v: Any, whole: bool) -> list[Callable[[], Any]]:
         out: list[Callable[[], Any]] = [
-            lambda: check("a*x", "a", a=v), lambda: check("a*x", "a", params={"a": v}),
+            lambda: check("a*x", "a", a=v),
+            lambda: check("a*x", "a", params={"a": v}),
             lambda: check("log(x)", "1/x", domain={"x": v}),
         ]
         if whole:  # None (the default) and a mapping are valid values of wrt, domain and params themselves
-            out += [lambda: check("x^2", "2*x", wrt=v), lambda: check("x^2", "2*x", domain=v),
-                    lambda: check("x^2", "2*x", params=v)]
+            out += [
+                lambda: check("x^2", "2*x", wrt=v),
+                lambda: check("x^2", "2*x", domain=v),
+                lambda: check("x^2", "2*x", params=v),
+            ]
         return out
 
     def text_calls(t: str) -> list[Callable[[], Any]]:
@@ -461,7 +516,11 @@ def test_kink_subdifferential_reads_numbers_not_text() -> None:
 def test_a_rule_file_with_code_as_a_number_is_refused(tmp_path: Path) -> None:
     """TOML numbers (defaults, samples, kinks) go through the grammar: an error, never run."""
     payload = _payload()
-    for table in (f'default = "{payload}"', f'default = 1\nsamples = ["{payload}"]', 'default = 1\ndomain = "__import__"'):
+    for table in (
+        f'default = "{payload}"',
+        f'default = 1\nsamples = ["{payload}"]',
+        'default = 1\ndomain = "__import__"',
+    ):
         path = tmp_path / "r.toml"
         path.write_text(
             '[[rule]]\nid = "scaled"\nfunction = "beta*x"\nderivative = "beta"\n'
@@ -479,5 +538,5 @@ def test_exact_number_is_the_one_reader() -> None:
     assert exact_number(decimal.Decimal("2.50"), "w") == sp.Rational(5, 2)
     assert exact_number(sp.sqrt(2) / 2, "w") == sp.sqrt(2) / 2
     for value in _objects():
-        with pytest.raises((TypeError, ValueError), match="^w"):
+        with pytest.raises((TypeError, ValueError), match=r"^w"):
             exact_number(value, "w")

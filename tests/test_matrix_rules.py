@@ -14,9 +14,9 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 import cheatsheet
 from cheatsheet.catalog import matrix as mx
 from cheatsheet.evaluate.expand import _explicit
-from cheatsheet.printing.latex import latex
 from cheatsheet.evaluate.matrix import evaluate_matrix
 from cheatsheet.notation import Vec
+from cheatsheet.printing.latex import latex
 from cheatsheet.verifier.engine import verify_rule
 
 m, n = sp.symbols("m n", integer=True, positive=True)
@@ -38,29 +38,37 @@ def test_vec_kronecker_and_diag_evaluate_like_numpy() -> None:
     got = np.asarray(evaluate_matrix(expr, exact, exact=True), dtype=float)
     np.testing.assert_allclose(got, want, rtol=1e-13)
     v = sp.MatrixSymbol("v", 3, 1)
-    np.testing.assert_array_equal(evaluate_matrix(DiagMatrix(v), {v: np.array([[1.0], [2.0], [3.0]])}, exact=False),
-                                  np.diag([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(
+        evaluate_matrix(DiagMatrix(v), {v: np.array([[1.0], [2.0], [3.0]])}, exact=False), np.diag([1.0, 2.0, 3.0])
+    )
 
 
 def test_explicit_instances_of_vec_kronecker_and_inverse() -> None:
     """The verifier's explicit instances: vec, ⊗ and X⁻¹ (as adjugate/determinant) on symbolic entries."""
     ex = sp.Matrix(2, 2, sp.symbols("x11 x12 x21 x22"))
-    assert _explicit(Vec(sp.ImmutableMatrix(ex))).T == sp.Matrix([[ex[0, 0], ex[1, 0], ex[0, 1], ex[1, 1]]])
+    assert sp.Matrix([[ex[0, 0], ex[1, 0], ex[0, 1], ex[1, 1]]]) == _explicit(Vec(sp.ImmutableMatrix(ex))).T
     inv = _explicit(sp.Inverse(sp.ImmutableMatrix(ex)))
     assert sp.simplify(inv * ex - sp.eye(2)) == sp.zeros(2, 2)
     k = _explicit(sp.KroneckerProduct(sp.ImmutableMatrix(ex), sp.ImmutableMatrix(sp.eye(2))))
     assert k.shape == (4, 4) and k[2, 0] == ex[1, 0]
 
 
-@pytest.mark.parametrize("expr,tex", [
-    (sp.MatMul(sp.MatrixSymbol("G", n, m), sp.OneMatrix(m, 1), sp.Transpose(sp.OneMatrix(m, 1))), r"G 𝟏 𝟏^{\top}"),
-    (sp.MatMul(sp.HadamardProduct(sp.MatrixSymbol("G", n, m), sp.MatrixSymbol("H", n, m)), sp.OneMatrix(m, 1)),
-     r"(G \odot H) 𝟏"),
-    (sp.MatMul(sp.Transpose(Vec(X)), sp.KroneckerProduct(B, sp.MatrixSymbol("C", 3, 3)), Vec(X)),
-     r"\operatorname{vec}(X)^{\top} (B \otimes C) \operatorname{vec}(X)"),
-    (sp.Trace(sp.MatMul(sp.Transpose(sp.MatrixSymbol("x", n, 1)), sp.MatrixSymbol("x", n, 1))), r"x^{\top} x"),
-    (sp.OneMatrix(n, m), r"𝟏 𝟏^{\top}"),
-])
+@pytest.mark.parametrize(
+    "expr,tex",
+    [
+        (sp.MatMul(sp.MatrixSymbol("G", n, m), sp.OneMatrix(m, 1), sp.Transpose(sp.OneMatrix(m, 1))), r"G 𝟏 𝟏^{\top}"),
+        (
+            sp.MatMul(sp.HadamardProduct(sp.MatrixSymbol("G", n, m), sp.MatrixSymbol("H", n, m)), sp.OneMatrix(m, 1)),
+            r"(G \odot H) 𝟏",
+        ),
+        (
+            sp.MatMul(sp.Transpose(Vec(X)), sp.KroneckerProduct(B, sp.MatrixSymbol("C", 3, 3)), Vec(X)),
+            r"\operatorname{vec}(X)^{\top} (B \otimes C) \operatorname{vec}(X)",
+        ),
+        (sp.Trace(sp.MatMul(sp.Transpose(sp.MatrixSymbol("x", n, 1)), sp.MatrixSymbol("x", n, 1))), r"x^{\top} x"),
+        (sp.OneMatrix(n, m), r"𝟏 𝟏^{\top}"),
+    ],
+)
 def test_matrix_notation_prints_unambiguously(expr: sp.Basic, tex: str) -> None:
     """𝟏𝟏ᵀ never collapses to 𝟏, ⊙ and ⊗ inside a product get parentheses, tr of a 1×1 matrix is its entry."""
     with sp.evaluate(False):
@@ -91,9 +99,15 @@ def test_error_only_at_rectangular_sizes_is_caught() -> None:
     """Layer norm's gradient with 1/N instead of 1/D is right when N = D: the numeric check at N ≠ D fails it."""
     r = cheatsheet.get("layer_norm_backward")
     with sp.evaluate(False):
-        wrong = mx.mul(1 / mx.N, mx.inv(mx.diag(mx.sig)), mx.add(
-            mx.mul(mx.N, mx.Gn), mx.mul(-1, mx.Gn, mx.ones(mx.D), mx.T(mx.ones(mx.D))),
-            mx.mul(-1, mx.had(mx.Xhat, mx.mul(mx.had(mx.Gn, mx.Xhat), mx.ones(mx.D), mx.T(mx.ones(mx.D)))))))
+        wrong = mx.mul(
+            1 / mx.N,
+            mx.inv(mx.diag(mx.sig)),
+            mx.add(
+                mx.mul(mx.N, mx.Gn),
+                mx.mul(-1, mx.Gn, mx.ones(mx.D), mx.T(mx.ones(mx.D))),
+                mx.mul(-1, mx.had(mx.Xhat, mx.mul(mx.had(mx.Gn, mx.Xhat), mx.ones(mx.D), mx.T(mx.ones(mx.D))))),
+            ),
+        )
     v = verify_rule(dataclasses.replace(r, derivative=(("input", wrong),)), prove=False)
     assert v.status == "failed" and "D=2, N=3" in v.reason
 
@@ -116,6 +130,7 @@ def test_symmetric_only_formula_fails_on_non_symmetric_input(rule_id: str) -> No
 def test_cookbook_127_needs_a_symmetric_a() -> None:
     """The Cookbook's (127) assumes B and C symmetric; with a non-symmetric A its formula is false."""
     r = cheatsheet.get("trace_inv_a_xtcx_xtbx")
-    loose = dataclasses.replace(r, inputs=tuple(dataclasses.replace(i, symmetric=False) if i.name == "A" else i
-                                                for i in r.inputs))
+    loose = dataclasses.replace(
+        r, inputs=tuple(dataclasses.replace(i, symmetric=False) if i.name == "A" else i for i in r.inputs)
+    )
     assert verify_rule(loose, prove=False).status == "failed"

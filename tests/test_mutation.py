@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 import sympy as sp
 
 import cheatsheet
 from cheatsheet.verifier.mutation import mutants
 from cheatsheet.verifier.runner import verify_many
+
+pytestmark = pytest.mark.slow  # hundreds of mutants through the verifier
 
 
 def test_every_mutant_is_rejected() -> None:
@@ -17,10 +20,16 @@ def test_every_mutant_is_rejected() -> None:
     and kink checks)."""
     pool = [m for r in cheatsheet.rules() for m in mutants(r)]
     verdicts = verify_many([m.rule for m in pool], jobs=2, use_cache=False, prove=False)
-    survivors = [f"{m.rule.id} [{m.operator}] {m.description}" for m, v in zip(pool, verdicts) if v.status != "failed"]
+    survivors = [
+        f"{m.rule.id} [{m.operator}] {m.description}"
+        for m, v in zip(pool, verdicts, strict=False)
+        if v.status != "failed"
+    ]
     killed = len(pool) - len(survivors)
     by_operator = Counter(m.operator for m in pool)
-    print(f"\nmutation kill rate: {killed}/{len(pool)} = {killed / len(pool):.1%} ({dict(sorted(by_operator.items()))})")
+    print(
+        f"\nmutation kill rate: {killed}/{len(pool)} = {killed / len(pool):.1%} ({dict(sorted(by_operator.items()))})"
+    )
     assert len(pool) >= 3 * len(cheatsheet.rules()), "too few mutants were generated"
     assert not survivors, "mutants the verifier accepted:\n" + "\n".join(survivors)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import cheatsheet
-from cheatsheet.checking.parse import ParseError, parse
+from cheatsheet.grammar.parse import ParseError, parse
 from cheatsheet.names import close_names, did_you_mean, is_identifier, is_rule_id, suggestion
 from cheatsheet.rule import RuleError
 
@@ -45,14 +45,26 @@ def test_every_place_a_name_is_mistyped_suggests_alike() -> None:
 
 def test_difflib_is_used_in_one_place() -> None:
     """Suggestions come only from cheatsheet.names (there were four copies, each with its own cutoff)."""
-    users = sorted(str(p.relative_to(PACKAGE.parent)) for p in PACKAGE.rglob("*.py") if "difflib" in p.read_text("utf-8"))
+    users = sorted(
+        str(p.relative_to(PACKAGE.parent)) for p in PACKAGE.rglob("*.py") if "difflib" in p.read_text("utf-8")
+    )
     assert users == ["cheatsheet/names.py"]
 
 
-@pytest.mark.parametrize("text,ok", [
-    ("relu", True), ("log_softmax", True), ("relu6", True),
-    ("relu\n", False), ("Relu", False), ("6relu", False), ("_relu", False), ("", False), ("re-lu", False),
-])
+@pytest.mark.parametrize(
+    "text,ok",
+    [
+        ("relu", True),
+        ("log_softmax", True),
+        ("relu6", True),
+        ("relu\n", False),
+        ("Relu", False),
+        ("6relu", False),
+        ("_relu", False),
+        ("", False),
+        ("re-lu", False),
+    ],
+)
 def test_rule_id_pattern(text: str, ok: bool) -> None:
     """snake_case from a letter; the whole text (a trailing newline too: "$" used to let "relu\\n" through)."""
     assert is_rule_id(text) is ok

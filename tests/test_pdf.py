@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _sheet import CatalogView, Sheet, catalog_view, full_build
+from _sheet import CatalogView, Sheet
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageChops
 from pypdf import PdfReader
@@ -30,16 +30,6 @@ from cheatsheet.render.resources import templates_dir
 GOLDENS = Path(__file__).parent / "goldens"
 PAPERS = {"cheatsheet.pdf": (841.89, 595.28), "cheatsheet-letter.pdf": (792.0, 612.0)}  # landscape, in pt
 PNG_DPI = 30
-
-
-@pytest.fixture(scope="session")
-def sheet(tmp_path_factory: pytest.TempPathFactory) -> Sheet:
-    return full_build(tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def catalog(sheet: Sheet) -> CatalogView:
-    return catalog_view(sheet)
 
 
 def tool(*cmd: str) -> str:
@@ -114,10 +104,16 @@ def test_footer_on_every_page(sheet: Sheet, name: str) -> None:
 
     fingerprint = json.loads(sheet.path("rules.json").read_text(encoding="utf-8"))["catalog_fingerprint"]
     pages = pdftext(sheet.path(name))
-    without = [number for number, text in enumerate(pages, start=1)
-               if not (f"page {number} of {len(pages)}" in text and f"catalog {fingerprint}" in text
-                       and "cheatsheet v" in text)]
-    assert not without, f"pages {without} of {name} have no footer (pushed off the page by a card taller than a column?)"
+    without = [
+        number
+        for number, text in enumerate(pages, start=1)
+        if not (
+            f"page {number} of {len(pages)}" in text and f"catalog {fingerprint}" in text and "cheatsheet v" in text
+        )
+    ]
+    assert not without, (
+        f"pages {without} of {name} have no footer (pushed off the page by a card taller than a column?)"
+    )
 
 
 # ------------------------------------------------------------------------------ text layer
@@ -161,7 +157,7 @@ def _from_top_left(page: Any, x: float, y: float) -> tuple[float, float]:
 def test_outline_has_families_and_rules(sheet: Sheet, catalog: CatalogView) -> None:
     """Bookmarks: one per family (in the sheet's order), under it one per rule, each pointing at its
     heading or card: the destination page shows that heading or the rule id at the destination."""
-    from cheatsheet.render.paged import GEOMETRY
+    from cheatsheet.render.layout import GEOMETRY
 
     column_pt = GEOMETRY.column_mm * 72 / 25.4
     path = sheet.path("cheatsheet.pdf")
@@ -173,13 +169,13 @@ def test_outline_has_families_and_rules(sheet: Sheet, catalog: CatalogView) -> N
     assert len(kids) == len(tops), "every family bookmark has its rules under it"
     page_words = words(path)
     wrong = []
-    for top, children, section in zip(tops, kids, catalog.sections):
+    for top, children, section in zip(tops, kids, catalog.sections, strict=False):
         assert len(children) == len(section.cards), section.title
         index = reader.get_destination_page_number(top)
         x, y = _from_top_left(reader.pages[index], float(top.left), float(top.top))
         if not _near(page_words[index], section.title.split()[0].upper(), x, y, column_pt):
             wrong.append(section.title)
-        for child, card in zip(children, section.cards):
+        for child, card in zip(children, section.cards, strict=False):
             rule = getattr(card, "kind", "rule") == "rule"
             assert child.title == f"{card.title} ({card.id})" if rule else child.title.startswith(card.title)
             index = reader.get_destination_page_number(child)
@@ -193,7 +189,7 @@ def test_outline_has_families_and_rules(sheet: Sheet, catalog: CatalogView) -> N
 
 def test_contents_links_on_page_1_go_to_their_section(sheet: Sheet, catalog: CatalogView) -> None:
     """Each entry of the contents block is a GoTo link (no URI) to the page and place of its heading."""
-    from cheatsheet.render.paged import GEOMETRY
+    from cheatsheet.render.layout import GEOMETRY
 
     column_pt = GEOMETRY.column_mm * 72 / 25.4
     path = sheet.path("cheatsheet.pdf")
@@ -209,9 +205,12 @@ def test_contents_links_on_page_1_go_to_their_section(sheet: Sheet, catalog: Cat
         assert action["/S"] == "/GoTo", f"a link on page 1 leaves the document: {action}"
         a, b, c, d = (float(v) for v in annot["/Rect"])
         x0, x1, y0, y1 = min(a, c), max(a, c), min(b, d), max(b, d)  # WeasyPrint's rectangles are not normalized
-        inside = [w.text for w in page_words[0]
-                  if x0 <= (w.x0 + w.x1) / 2 + float(first.cropbox.left) <= x1
-                  and y0 <= float(first.cropbox.top) - (w.y0 + w.y1) / 2 <= y1]
+        inside = [
+            w.text
+            for w in page_words[0]
+            if x0 <= (w.x0 + w.x1) / 2 + float(first.cropbox.left) <= x1
+            and y0 <= float(first.cropbox.top) - (w.y0 + w.y1) / 2 <= y1
+        ]
         label = " ".join(t for t in inside if not t.isdigit())
         dest = action["/D"]
         target = (reader.get_page_number(dest[0].get_object()), float(dest[2]), float(dest[3]))
@@ -242,8 +241,20 @@ def test_metadata(sheet: Sheet) -> None:
 
 # ------------------------------------------------------------------------------ the picture
 def _png(pdf: Path, page: int, out: Path) -> Image.Image:
-    tool("pdftoppm", "-r", str(PNG_DPI), "-gray", "-png", "-f", str(page), "-l", str(page), "-singlefile",
-         str(pdf), str(out.with_suffix("")))
+    tool(
+        "pdftoppm",
+        "-r",
+        str(PNG_DPI),
+        "-gray",
+        "-png",
+        "-f",
+        str(page),
+        "-l",
+        str(page),
+        "-singlefile",
+        str(pdf),
+        str(out.with_suffix("")),
+    )
     return Image.open(out).convert("L")
 
 
@@ -268,7 +279,9 @@ def test_page_1_looks_like_the_reference(sheet: Sheet, tmp_path: Path, request: 
         return
     assert reference.exists(), f"{reference} is missing; run pytest --update-goldens and look at it"
     expected = Image.open(reference).convert("L")
-    assert actual.size == expected.size, f"page 1 is {actual.size} px, the reference {expected.size} (saved: {tmp_path})"
+    assert actual.size == expected.size, (
+        f"page 1 is {actual.size} px, the reference {expected.size} (saved: {tmp_path})"
+    )
     mean, changed = _difference(actual, expected)
     assert mean < 3.0 and changed < 0.02, (
         f"page 1 differs from its reference: mean difference {mean:.2f}/255, {changed:.1%} of the pixels changed; "
@@ -321,15 +334,26 @@ def test_every_prose_character_has_a_bundled_glyph(catalog: CatalogView) -> None
     fonts = _bundled_fonts()
     cmap = {name: set(f.getBestCmap()) for name, f in fonts.items()}
     math = cmap["texgyretermes-math.otf"]
-    text_fonts = {"termes": cmap["texgyretermes-regular.otf"], "heros-bold": cmap["texgyreheros-bold.otf"],
-                  "heros": cmap["texgyreheros-regular.otf"], "cursor": cmap["texgyrecursor-regular.otf"]}
+    text_fonts = {
+        "termes": cmap["texgyretermes-regular.otf"],
+        "heros-bold": cmap["texgyreheros-bold.otf"],
+        "heros": cmap["texgyreheros-regular.otf"],
+        "cursor": cmap["texgyrecursor-regular.otf"],
+    }
     meta = _meta(list(catalog.rules), list(catalog.verdicts))
-    pieces: list[tuple[str, str, str]] = [("subtitle", "heros", meta.subtitle), ("conventions", "heros", meta.conventions),
-                                          ("title", "heros-bold", meta.title)]
+    pieces: list[tuple[str, str, str]] = [
+        ("subtitle", "heros", meta.subtitle),
+        ("conventions", "heros", meta.conventions),
+        ("title", "heros-bold", meta.title),
+    ]
     for section in catalog.sections:
         pieces.append((section.id, "heros-bold", section.title))
     for card in catalog.cards:
-        pieces += [(card.id, "heros-bold", card.title), (card.id, "cursor", card.id), (card.id, "termes", card.evidence)]
+        pieces += [
+            (card.id, "heros-bold", card.title),
+            (card.id, "cursor", card.id),
+            (card.id, "termes", card.evidence),
+        ]
         pieces += [(card.id, "termes", note) for note in card.notes]
         pieces += [(card.id, "cursor", name) for name, _ in card.params]
         pieces += [(card.id, "termes", why) for why in getattr(card, "step_reasons", ())]

@@ -184,6 +184,7 @@ def test_pole_is_not_joined() -> None:
     assert d.count("M") >= 2
 
 
+@pytest.mark.slow
 def test_plots_are_deterministic_across_processes() -> None:
     ids = ["relu", "tan", "binary_step", "selu", "hardswish"]
     here = [hashlib.sha256((svg_of(i) or "").encode()).hexdigest() for i in ids]

@@ -15,7 +15,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 import cheatsheet
-from cheatsheet.checking.parse import ParseError, parse
+from cheatsheet.grammar.parse import ParseError, parse
 from cheatsheet.notation import sigmoid, softplus
 from cheatsheet.printing.grammar import to_text
 from cheatsheet.printing.latex import latex
@@ -36,7 +36,9 @@ FORMULAS = [
     for label, expr in [("f", rule.function), *((f"d{wrt}", d) for wrt, d in rule.derivatives.items())]
 ]
 DERIVATIVES = [
-    pytest.param(rule, wrt, d, id=f"{rule.id}-{wrt}") for rule in cheatsheet.rules() for wrt, d in rule.derivatives.items()
+    pytest.param(rule, wrt, d, id=f"{rule.id}-{wrt}")
+    for rule in cheatsheet.rules()
+    for wrt, d in rule.derivatives.items()
 ]
 
 
@@ -71,8 +73,11 @@ def test_text_and_latex_print_in_the_same_order(rule: cheatsheet.Rule, label: st
     [
         # a sum never follows an operator name: (1 − y) ln(1 − x), as written or not
         (sp.Mul(sp.log(1 - x), 1 - y, evaluate=False), "(1 − y)·ln(1 − x)", r"(1 - y) \ln(1 - x)"),
-        (sp.Mul(softplus(-x), sp.Add(y, -1, evaluate=False), evaluate=False), "(y − 1)·softplus(−x)",
-         r"(y - 1) \operatorname{softplus}(- x)"),
+        (
+            sp.Mul(softplus(-x), sp.Add(y, -1, evaluate=False), evaluate=False),
+            "(y − 1)·softplus(−x)",
+            r"(y - 1) \operatorname{softplus}(- x)",
+        ),
         # numbers first, the sign once in front, then the catalog's order
         (sp.Mul(x, -2, 1 - sigmoid(x), evaluate=False), "−2·x·(1 − σ(x))", r"- 2 x (1 - \sigma(x))"),
         (sp.Mul(sigmoid(x), 1 - sigmoid(x), evaluate=False), "σ(x)·(1 − σ(x))", r"\sigma(x) (1 - \sigma(x))"),
@@ -214,8 +219,14 @@ def test_grammar_prints_in_the_textbook_order() -> None:
 def test_printing_imports_no_later_stage() -> None:
     """printing sits after the verifier and before checking, examples, render, build and cli: it imports
     none of them (at the top or inside functions), so a printer can never pull in a command."""
-    later = ("cheatsheet.checking", "cheatsheet.examples", "cheatsheet.render", "cheatsheet.build", "cheatsheet.cli",
-             "cheatsheet.sheet")
+    later = (
+        "cheatsheet.checking",
+        "cheatsheet.examples",
+        "cheatsheet.render",
+        "cheatsheet.build",
+        "cheatsheet.cli",
+        "cheatsheet.sheet",
+    )
     package = Path(cheatsheet.__file__).parent / "printing"
     for path in sorted(package.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

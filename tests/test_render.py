@@ -62,7 +62,10 @@ def subset_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 def _reviewable(page: str) -> str:
     """The page with the inlined fonts as digests and the inlined page.css and page.js as their names."""
-    for name, marker in (("page.css", "/* templates/page.css, inlined */"), ("page.js", "// templates/page.js, inlined")):
+    for name, marker in (
+        ("page.css", "/* templates/page.css, inlined */"),
+        ("page.js", "// templates/page.js, inlined"),
+    ):
         text = (templates_dir() / name).read_text(encoding="utf-8")
         assert page.count(text) == 1, f"templates/{name} is not inlined verbatim (once) in the page"
         page = page.replace(text, marker)
@@ -97,7 +100,9 @@ def test_page_is_self_contained(subset_build: dict[str, str]) -> None:
     page = subset_build["cheatsheet.html"]
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:|file:|//)""", page, re.IGNORECASE)
     assert "<link" not in page and "@import" not in page
-    assert re.findall(r"url\(([^)]*)\)", page) and all(u.strip("'\"").startswith("data:") for u in re.findall(r"url\(([^)]*)\)", page))
+    assert re.findall(r"url\(([^)]*)\)", page) and all(
+        u.strip("'\"").startswith("data:") for u in re.findall(r"url\(([^)]*)\)", page)
+    )
 
 
 # ------------------------------------------------------------------------------ the URL fetcher
@@ -154,25 +159,44 @@ def test_fetcher_refuses_local_files(tmp_path: Path) -> None:
     Image.new("L", (4, 4), 0).save(other)
     escape = "../" * (len(templates_dir().parts) + 2) + str(other).lstrip("/")
     fetcher = BundledOnlyFetcher(templates_dir())
-    pdf = html_to_pdf(_doc(f'<img src="file:///etc/passwd"><img src="{secret.as_uri()}"><img src="{escape}">'
-                           '<img src="fonts/../../pyproject.toml">'), templates_dir(), fetcher)
+    pdf = html_to_pdf(
+        _doc(
+            f'<img src="file:///etc/passwd"><img src="{secret.as_uri()}"><img src="{escape}">'
+            '<img src="fonts/../../pyproject.toml">'
+        ),
+        templates_dir(),
+        fetcher,
+    )
     assert pdf.startswith(b"%PDF")
-    assert sorted(fetcher.refused) == sorted(["file:///etc/passwd", secret.as_uri(), other.as_uri(),
-                                              (templates_dir().parent / "pyproject.toml").as_uri()])
+    assert sorted(fetcher.refused) == sorted(
+        ["file:///etc/passwd", secret.as_uri(), other.as_uri(), (templates_dir().parent / "pyproject.toml").as_uri()]
+    )
     assert not PdfReader(io.BytesIO(pdf)).pages[0].images  # no picture made it in
     # the control: a bundled-looking but plain file:// picture loads with WeasyPrint's own fetcher
     import weasyprint
 
-    assert len(PdfReader(io.BytesIO(weasyprint.HTML(string=_doc(f'<img src="{secret.as_uri()}">')).write_pdf())).pages[0].images) == 1
+    assert (
+        len(
+            PdfReader(io.BytesIO(weasyprint.HTML(string=_doc(f'<img src="{secret.as_uri()}">')).write_pdf()))
+            .pages[0]
+            .images
+        )
+        == 1
+    )
 
 
 def test_fetcher_serves_bundled_fonts() -> None:
     """What the sheet needs still loads: a bundled font by a relative URL (and data: URLs)."""
     fetcher = BundledOnlyFetcher(templates_dir())
-    head = ('<style>@font-face { font-family: T; src: url("fonts/texgyretermes-regular.otf"); } body { font-family: T }'
-            "</style>")
-    pdf = html_to_pdf(_doc('<img src="data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22/%3E">', head),
-                      templates_dir(), fetcher)
+    head = (
+        '<style>@font-face { font-family: T; src: url("fonts/texgyretermes-regular.otf"); } body { font-family: T }'
+        "</style>"
+    )
+    pdf = html_to_pdf(
+        _doc('<img src="data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22/%3E">', head),
+        templates_dir(),
+        fetcher,
+    )
     assert fetcher.refused == []
     (page,) = PdfReader(io.BytesIO(pdf)).pages
     resources: Any = page["/Resources"]
@@ -185,14 +209,24 @@ def test_fetcher_makes_no_network_request(server: str) -> None:
     server sees no request. (Without the fetcher WeasyPrint would fetch them: the control below.)"""
     import weasyprint
 
-    head = (f'<link rel="stylesheet" href="{server}/link.css"><style>@import url("{server}/import.css");'
-            f' body {{ background: url("{server}/bg.png") }}</style>')
-    body = (f'<img src="{server}/img.png"><object data="{server}/object.svg"></object>'
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><image href="{server}/svg.png" width="9" height="9"/></svg>')
+    head = (
+        f'<link rel="stylesheet" href="{server}/link.css"><style>@import url("{server}/import.css");'
+        f' body {{ background: url("{server}/bg.png") }}</style>'
+    )
+    body = (
+        f'<img src="{server}/img.png"><object data="{server}/object.svg"></object>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><image href="{server}/svg.png" width="9" height="9"/></svg>'
+    )
     fetcher = BundledOnlyFetcher(templates_dir())
     html_to_pdf(_doc(body, head), templates_dir(), fetcher)
     assert _Counter.hits == []
-    assert {u.rsplit("/", 1)[-1] for u in fetcher.refused} >= {"link.css", "import.css", "bg.png", "img.png", "object.svg"}
+    assert {u.rsplit("/", 1)[-1] for u in fetcher.refused} >= {
+        "link.css",
+        "import.css",
+        "bg.png",
+        "img.png",
+        "object.svg",
+    }
     weasyprint.HTML(string=_doc(body, head)).write_pdf()  # the default fetcher, for contrast
     assert "/link.css" in _Counter.hits and "/img.png" in _Counter.hits
 
@@ -204,8 +238,10 @@ def test_fetcher_refuses_attachments(tmp_path: Path) -> None:
 
     secret = tmp_path / "hostname"
     secret.write_bytes(b"secret-token-4f9c2e")
-    body = (f'<a rel="attachment" href="{secret.as_uri()}">notes</a>'
-            '<a rel="attachment" href="file:///etc/hostname">host</a>')
+    body = (
+        f'<a rel="attachment" href="{secret.as_uri()}">notes</a>'
+        '<a rel="attachment" href="file:///etc/hostname">host</a>'
+    )
     head = f'<link rel="attachment" href="{secret.as_uri()}">'
     fetcher = BundledOnlyFetcher(templates_dir())
     pdf = html_to_pdf(_doc(body, head), templates_dir(), fetcher)
@@ -217,12 +253,16 @@ def test_fetcher_refuses_attachments(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------------ escaping
-def test_templates_autoescape(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
-                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_templates_autoescape(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A rule title and note with markup are text everywhere: escaped in the HTML page, printed literally
     in the PDF (not parsed as elements), escaped for LaTeX and for Markdown."""
-    evil = dataclasses.replace(cheatsheet.get("sigmoid"), title='<script>alert("x")</script> & Sigmoid',
-                               notes=("<b>bold</b> & <img src=x onerror=alert(1)>",))
+    evil = dataclasses.replace(
+        cheatsheet.get("sigmoid"),
+        title='<script>alert("x")</script> & Sigmoid',
+        notes=("<b>bold</b> & <img src=x onerror=alert(1)>",),
+    )
     _subset_catalog(monkeypatch, (evil,))
     with cache_env(session_cache(tmp_path_factory)):
         build(BuildOptions(out=tmp_path, formats=("html", "pdf", "latex", "md"), papers=("a4",), quiet=True, jobs=1))
@@ -231,8 +271,9 @@ def test_templates_autoescape(tmp_path: Path, tmp_path_factory: pytest.TempPathF
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Sigmoid" in page
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;img src=x onerror=alert(1)&gt;" in page
     assert page.count("<script>") == 1  # the page's own script
-    text = subprocess.run(["pdftotext", str(tmp_path / "cheatsheet.pdf"), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "cheatsheet.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert '<script>alert("x")</script> & Sigmoid' in re.sub(r"\s+", " ", text)
     assert "<b>bold</b> & <img src=x onerror=alert(1)>" in re.sub(r"\s+", " ", text)
     tex = (tmp_path / "cheatsheet.tex").read_text(encoding="utf-8")
@@ -248,14 +289,14 @@ def test_hollow_pictures_keep_their_box() -> None:
     a formula measures the same hollow as drawn."""
     from cheatsheet.render import math as M
     from cheatsheet.render.html import hollow
-    from cheatsheet.render.paged import measure
+    from cheatsheet.render.measure import measure
     from cheatsheet.render.resources import templates_dir
 
     picture = M.svg(r"\frac{\partial f}{\partial x} = \sigma(x)(1 - \sigma(x))", prefix="h-", size_px=10.4).html()
     snippet = picture + '<span class="tex">x</span>'
     empty = hollow(snippet)
     assert "<path" in snippet and "<path" not in empty
-    assert empty.startswith(picture[:picture.index(">") + 1]) and empty.endswith('</svg><span class="tex">x</span>')
+    assert empty.startswith(picture[: picture.index(">") + 1]) and empty.endswith('</svg><span class="tex">x</span>')
     assert hollow("no picture") == "no picture"
     assert hollow('<svg width="1" height="1"/>') == '<svg width="1" height="1"/>'
 

@@ -52,9 +52,7 @@ FORMULAS = catalog_formulas()
 
 @cache
 def typeset_all() -> dict[str, tuple[M.SvgMath, str, str]]:
-    return {
-        tex: (M.svg(tex, prefix="f-"), M.mathml(tex), M.mathml(tex, display=True)) for _, tex in FORMULAS
-    }
+    return {tex: (M.svg(tex, prefix="f-"), M.mathml(tex), M.mathml(tex, display=True)) for _, tex in FORMULAS}
 
 
 # --------------------------------------------------------------------------- the whole catalog
@@ -62,6 +60,7 @@ def test_catalog_has_formulas() -> None:
     assert len(FORMULAS) > 150
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("where,tex", FORMULAS, ids=[w for w, _ in FORMULAS])
 def test_every_catalog_formula_typesets_with_both_engines(where: str, tex: str) -> None:
     pic, inline, block = typeset_all()[tex]
@@ -187,20 +186,29 @@ print(json.dumps(out))
 def _digests(texs: list[str]) -> list[str]:
     return [
         hashlib.sha256(
-            (M.svg(t, prefix="p-").svg + M.svg(t, prefix="p-", draw="symbols").svg
-             + M.svg(t, prefix="p-", draw="glyphs").svg + M.mathml(t)
-             + M.mathml(t, display=True)).encode()
+            (
+                M.svg(t, prefix="p-").svg
+                + M.svg(t, prefix="p-", draw="symbols").svg
+                + M.svg(t, prefix="p-", draw="glyphs").svg
+                + M.mathml(t)
+                + M.mathml(t, display=True)
+            ).encode()
         ).hexdigest()
         for t in texs
     ]
 
 
+@pytest.mark.slow
 def test_output_is_deterministic_across_processes() -> None:
-    texs = [tex for _, tex in FORMULAS[::17]] + [r"\begin{cases} 1 & \text{if } x > 0 \\ 0 & \text{otherwise} \end{cases}"]
+    texs = [tex for _, tex in FORMULAS[::17]] + [
+        r"\begin{cases} 1 & \text{if } x > 0 \\ 0 & \text{otherwise} \end{cases}"
+    ]
     here = _digests(texs)
     assert here == _digests(texs)
     for _ in range(2):  # two fresh processes (different hash seeds)
-        run = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(texs)], capture_output=True, text=True, check=True)
+        run = subprocess.run(
+            [sys.executable, "-c", _PROBE, json.dumps(texs)], capture_output=True, text=True, check=True
+        )
         assert json.loads(run.stdout) == here
 
 
@@ -263,7 +271,7 @@ def test_operator_spacing_matches_text_form() -> None:
 @pytest.mark.parametrize(
     "tex,needle",
     [
-        (r"\tanh(x)", "<mi>tanh</mi><mo stretchy=\"false\">(</mo>"),
+        (r"\tanh(x)", '<mi>tanh</mi><mo stretchy="false">(</mo>'),
         (r"\operatorname{softplus}(x)", "<mi>softplus</mi>"),
         (r"\operatorname{expm1}(x)", "<mi>expm1</mi>"),
         (r"\max(0, x)", "<mi>max</mi>"),
@@ -278,7 +286,10 @@ def test_operator_spacing_matches_text_form() -> None:
         (r"p_{i} \left(\delta_{ij} - p_{j}\right)", '<mo stretchy="false">(</mo>'),  # flat content: plain parens
         (r"\left(\frac{1}{x}\right)", 'stretchy="true"'),  # tall content: stretchy fences kept
         (r"\left|x\right|", '<mo stretchy="false">|</mo>'),
-        (r"\begin{cases} x & \text{if } x > 0 \\ 0 & \text{otherwise} \end{cases}", '<mtd columnalign="left"><mtext>if\xa0</mtext>'),
+        (
+            r"\begin{cases} x & \text{if } x > 0 \\ 0 & \text{otherwise} \end{cases}",
+            '<mtd columnalign="left"><mtext>if\xa0</mtext>',
+        ),
         (r"\delta_{ij}", "<msub><mi>δ</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub>"),
     ],
 )
@@ -351,6 +362,7 @@ def test_an_unbreakable_formula_is_left_whole() -> None:
     assert M.svg_within(tex, whole.width / 2, prefix="p-", size_px=10.4) == whole
 
 
+@pytest.mark.slow
 def test_skipping_unread_row_heights_changes_no_picture() -> None:
     """The ziamath speed-up (no height pass for a row with nothing stretchy below it) gives the same bytes:
     every catalog formula with fences, cases or matrices, and every fourth of the others, both ways."""

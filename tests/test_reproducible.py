@@ -39,6 +39,7 @@ import cheatsheet
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
 
+
 # ==================================================================================== what is printed
 def printed() -> str:
     """Everything the worked examples, the panels and the plots put on the sheet: each panel card as the
@@ -108,19 +109,79 @@ class Noise:
         return noisy
 
 
-_NUMPY = ("matmul", "dot", "vdot", "inner", "outer", "einsum", "tensordot", "sum", "mean", "prod", "cumsum",
-          "exp", "expm1", "exp2", "log", "log1p", "log2", "log10", "power", "sin", "cos", "tan", "arcsin", "arccos",
-          "arctan", "arctan2", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh", "hypot")
+_NUMPY = (
+    "matmul",
+    "dot",
+    "vdot",
+    "inner",
+    "outer",
+    "einsum",
+    "tensordot",
+    "sum",
+    "mean",
+    "prod",
+    "cumsum",
+    "exp",
+    "expm1",
+    "exp2",
+    "log",
+    "log1p",
+    "log2",
+    "log10",
+    "power",
+    "sin",
+    "cos",
+    "tan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "arctan2",
+    "sinh",
+    "cosh",
+    "tanh",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "hypot",
+)
 _LINALG = ("eigh", "eigvalsh", "eig", "eigvals", "solve", "inv", "det", "slogdet", "norm", "lstsq", "cholesky")
-_MATH = ("exp", "expm1", "log", "log1p", "log2", "log10", "pow", "sin", "cos", "tan", "asin", "acos", "atan", "atan2",
-         "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "erf", "erfc", "gamma", "lgamma", "hypot", "dist", "exp2",
-         "cbrt")
+_MATH = (
+    "exp",
+    "expm1",
+    "log",
+    "log1p",
+    "log2",
+    "log10",
+    "pow",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "atan2",
+    "sinh",
+    "cosh",
+    "tanh",
+    "asinh",
+    "acosh",
+    "atanh",
+    "erf",
+    "erfc",
+    "gamma",
+    "lgamma",
+    "hypot",
+    "dist",
+    "exp2",
+    "cbrt",
+)
 
 
 def apply_noise(monkeypatch: pytest.MonkeyPatch, n: Noise) -> None:
     """numpy's and math's functions (and the float64 tables of the evaluators, which hold numpy's functions
     since import) return their results with ``n``'s last-bit noise until ``monkeypatch`` is undone."""
-    from cheatsheet.evaluate import backends, matrix as matrixeval
+    from cheatsheet.evaluate import backends
+    from cheatsheet.evaluate import matrix as matrixeval
 
     for name in _NUMPY:
         monkeypatch.setattr(np, name, n.wrap(getattr(np, name)))
@@ -160,6 +221,7 @@ def _float64_fd_figure() -> str:
     return number(worst, 2)
 
 
+@pytest.mark.slow
 def test_printed_numbers_survive_last_bit_noise(monkeypatch: pytest.MonkeyPatch) -> None:
     """Examples, panels and plots print the same bytes when every float64 result on their path moves by ulps;
     the same noise moves the float64 finite-difference figure the sheet printed before."""
@@ -194,6 +256,7 @@ def test_noise_moves_what_it_wraps(monkeypatch: pytest.MonkeyPatch) -> None:
     assert noise.touched >= 51
 
 
+@pytest.mark.slow
 def test_same_output_with_one_and_two_blas_threads() -> None:
     """The examples, panels and plots computed in subprocesses with 1 and with 2 BLAS/OpenMP threads print the
     same bytes, and the same as this process (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are left alone)."""
@@ -201,8 +264,9 @@ def test_same_output_with_one_and_two_blas_threads() -> None:
     digests = []
     for threads in ("1", "2"):
         env = {**os.environ, "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600, cwd=ROOT,
-                             check=False)
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600, cwd=ROOT, check=False
+        )
         assert out.returncode == 0, out.stderr
         digests.append(out.stdout.strip())
     assert digests[0] == digests[1] == printed_digest()
@@ -262,8 +326,9 @@ def _build_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) ->
     from cheatsheet.cli import main
 
     monkeypatch.setenv("CHEATSHEET_CACHE_DIR", str(tmp_path / "cache"))
-    result = CliRunner().invoke(main, ["build", "--out", str(tmp_path / "out"), "--formats", "json", "--jobs", "1",
-                                       "--no-plugins", *extra])
+    result = CliRunner().invoke(
+        main, ["build", "--out", str(tmp_path / "out"), "--formats", "json", "--jobs", "1", "--no-plugins", *extra]
+    )
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -282,13 +347,15 @@ def test_shipped_record_vouches_for_the_whole_catalog() -> None:
     rules = cheatsheet.rules()
     trusted = trusted_verdicts(rules, RECORD_PATH)
     missing = [r.id for k, r in enumerate(rules) if k not in trusted]
-    assert not missing, (f"the shipped record does not vouch for {len(missing)} rule(s) ({', '.join(missing[:5])}, ...): "
-                         "refresh it with `cheatsheet verify`")
+    assert not missing, (
+        f"the shipped record does not vouch for {len(missing)} rule(s) ({', '.join(missing[:5])}, ...): "
+        "refresh it with `cheatsheet verify`"
+    )
 
 
-def test_build_trusts_the_record_and_verifies_only_a_changed_rule(small_catalog: Path, tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch,
-                                                                  verified_ids: list[str]) -> None:
+def test_build_trusts_the_record_and_verifies_only_a_changed_rule(
+    small_catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, verified_ids: list[str]
+) -> None:
     """With an empty cache, a build reads every verdict from the record; with one rule changed (square's
     derivative written x + x: the same function, another content hash), exactly that rule is verified."""
     from sympy import Add
@@ -311,8 +378,9 @@ def test_build_trusts_the_record_and_verifies_only_a_changed_rule(small_catalog:
     assert verified_ids == ["square"]
 
 
-def test_a_tampered_record_is_verified_not_trusted(small_catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                   verified_ids: list[str]) -> None:
+def test_a_tampered_record_is_verified_not_trusted(
+    small_catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, verified_ids: list[str]
+) -> None:
     """A record entry whose content hash was altered (or whose verifier version is another) vouches for nothing:
     that rule is verified. The record's path is read at build time (here a file in a temporary folder)."""
 
@@ -354,8 +422,9 @@ def test_trusted_verdicts_need_every_stamp(small_catalog: Path, tmp_path: Path) 
     assert trusted_verdicts(rules, tmp_path / "broken.json") == {}
 
 
-def test_reverify_verifies_every_rule(small_catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                      verified_ids: list[str]) -> None:
+def test_reverify_verifies_every_rule(
+    small_catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, verified_ids: list[str]
+) -> None:
     """--reverify trusts neither the record nor the cache, and gives the verdicts the record holds (with the
     record's PyTorch comparison, so that the cards do not depend on where a verdict came from)."""
     from cheatsheet.build import BuildOptions, _verified
@@ -373,7 +442,7 @@ def test_reverify_verifies_every_rule(small_catalog: Path, tmp_path: Path, monke
     fresh = _verified(rules, BuildOptions(jobs=1, reverify=True), notes)
     assert notes == ["0 from the record, 3 verified"] and verified_ids == ["sigmoid", "relu", "square"]
     assert fresh[1].extra == {"torch": {"status": "conforms"}}
-    for a, b in zip(trusted, fresh):
+    for a, b in zip(trusted, fresh, strict=False):
         assert a.to_dict(timing=False) == b.to_dict(timing=False), a.rule_id
 
 
@@ -397,7 +466,9 @@ def test_start_method_defaults_to_fork_where_it_exists(monkeypatch: pytest.Monke
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     assert pools.start_method() == "spawn" and not pools.shares_memory()
     monkeypatch.setenv(pools.START_METHOD_ENV, "fork")
-    with pytest.raises(pools.StartMethodError, match="CHEATSHEET_START_METHOD='fork' is not a start method of this platform"):
+    with pytest.raises(
+        pools.StartMethodError, match="CHEATSHEET_START_METHOD='fork' is not a start method of this platform"
+    ):
         pools.start_method()
 
 
@@ -412,6 +483,7 @@ def test_bad_start_method_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.M
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_spawned_verify_workers_rebuild_their_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With spawn, workers see none of this process's globals: catalog rules are rebuilt by id, a custom rule
     from its pickle; a rule no worker can rebuild exactly (a copy of a catalog rule under another id, whose
@@ -461,7 +533,13 @@ class _SpyPool:
         return ProcessPoolExecutor(*args, **kwargs)
 
 
-_POOL_MODULES = ("cheatsheet.verifier.runner", "cheatsheet.build", "cheatsheet.render.paged")
+_POOL_MODULES = (
+    "cheatsheet.verifier.runner",
+    "cheatsheet.build",
+    "cheatsheet.render.measure",
+    "cheatsheet.render.drawing",
+    "cheatsheet.render.join",
+)
 
 
 def _subset_build(out: Path, cache: Path, jobs: int, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
@@ -480,7 +558,9 @@ def _subset_build(out: Path, cache: Path, jobs: int, monkeypatch: pytest.MonkeyP
 
 
 @pytest.mark.slow
-def test_parallel_stages_under_spawn_equal_a_build_without_pools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parallel_stages_under_spawn_equal_a_build_without_pools(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """--jobs 1 builds with every pool forbidden; --jobs 2 with CHEATSHEET_START_METHOD=spawn starts a spawn pool
     in every parallel stage; both cold, and the outputs are the same bytes."""
     import importlib
@@ -498,7 +578,9 @@ def test_parallel_stages_under_spawn_equal_a_build_without_pools(tmp_path: Path,
         spawned = _subset_build(tmp_path / "spawn", tmp_path / "cache-spawn", 2, mp)
     assert {m for _, m in _SpyPool.started} == {"spawn"}
     assert {w for w, _ in _SpyPool.started} == set(_POOL_MODULES), _SpyPool.started
-    assert len([w for w, _ in _SpyPool.started if w.endswith("paged")]) == 3, "measuring, drawing and joining"
+    assert len([w for w, _ in _SpyPool.started if w.startswith("cheatsheet.render.")]) == 3, (
+        "measuring, drawing and joining"
+    )
     assert sorted(serial) == sorted(spawned) and len(serial) == 6
     differ = [name for name in serial if serial[name] != spawned[name]]
     assert not differ, f"{differ} differ between the spawn build and the build without pools"

@@ -61,7 +61,9 @@ def test_published_erratum_is_rejected_with_a_counterexample(erratum: errata.Err
 
 
 def _relu(derivative: sp.Basic, kink: Kink) -> Rule:
-    return Rule("relu_variant", "ReLU variant", "activation", (Input("input", x),), sp.Max(0, x), derivative, kinks=(kink,))
+    return Rule(
+        "relu_variant", "ReLU variant", "activation", (Input("input", x),), sp.Max(0, x), derivative, kinks=(kink,)
+    )
 
 
 def test_heaviside_half_at_zero_is_not_pytorchs_convention() -> None:
@@ -83,8 +85,15 @@ def test_wrong_one_sided_derivative_is_rejected() -> None:
 
 def test_jump_must_be_declared() -> None:
     """A discontinuous function whose kink is not marked jump=True fails, and vice versa."""
-    step = Rule("step_variant", "Step", "activation", (Input("input", x),), sp.Piecewise((1, x > 0), (0, True)),
-                sp.Integer(0), kinks=(Kink(0, 0, 0, torch=0),))
+    step = Rule(
+        "step_variant",
+        "Step",
+        "activation",
+        (Input("input", x),),
+        sp.Piecewise((1, x > 0), (0, True)),
+        sp.Integer(0),
+        kinks=(Kink(0, 0, 0, torch=0),),
+    )
     assert engine.verify_rule(step).status == "failed"
     assert engine.verify_rule(dataclasses.replace(step, kinks=(Kink(0, 0, 0, torch=0, jump=True),))).status == "proved"
     relu = _relu(sp.Piecewise((1, x > 0), (0, True)), Kink(0, 0, 1, torch=0, jump=True))
@@ -103,6 +112,7 @@ def test_unproved_claim_is_checked_never_proved(monkeypatch: pytest.MonkeyPatch)
     assert v.status == "checked" and "non-zero residue" in v.reason
 
 
+@pytest.mark.slow
 def test_rule_hash_is_stable_across_processes() -> None:
     """Content hashes (the cache keys) do not depend on Python's hash seed."""
     code = "import json, cheatsheet; from cheatsheet.verifier.hashing import rule_hash; print(json.dumps({r.id: rule_hash(r) for r in cheatsheet.rules()}))"
@@ -133,6 +143,7 @@ def test_cache_reuses_verdicts_and_reverifies_changes(tmp_path, monkeypatch: pyt
     assert dict(seen) == {"relu": False, "tanh": True}
 
 
+@pytest.mark.slow
 def test_parallel_run_equals_serial_run() -> None:
     rules = [cheatsheet.get(i) for i in ("softmax", "l1_loss", "softplus", "chain_rule")]
     serial = verify_many(rules, jobs=1, use_cache=False)
@@ -161,7 +172,11 @@ def test_breakpoints_are_exact_sorted_and_merged_only_when_equal() -> None:
     tiny = sp.Rational(1, 10**40)
     assert breakpoints([sp.Max(0, x - tiny), sp.Piecewise((1, x > 0), (0, True))], x, {}) == [0, tiny]
     assert breakpoints([sp.Max(0, x), sp.Piecewise((1, x > 0), (0, True)), sp.Abs(x)], x, {}) == [0]
-    assert distinct_sorted([1 + sp.Rational(1, 10**70), sp.log(4) / 2, 1, sp.log(2)]) == [sp.log(4) / 2, 1, 1 + sp.Rational(1, 10**70)]
+    assert distinct_sorted([1 + sp.Rational(1, 10**70), sp.log(4) / 2, 1, sp.log(2)]) == [
+        sp.log(4) / 2,
+        1,
+        1 + sp.Rational(1, 10**70),
+    ]
 
 
 def test_every_region_is_sampled_and_no_point_jumps_over_a_neighbour() -> None:
@@ -201,7 +216,11 @@ def test_a_catalog_style_rule_wrong_at_an_undeclared_breakpoint_fails() -> None:
 
 def test_the_verifier_refutes_a_residue_for_every_rule() -> None:
     """Catalog and TOML rules, not only `check`: a residue below the gate's tolerance or with a tiny support fails."""
-    for wrong in (sp.exp(x) + sp.Rational(1, 10**40), sp.exp(x) + sp.exp(-(x - 50) ** 2), sp.exp(x) * (1 + sp.Rational(1, 10**31))):
+    for wrong in (
+        sp.exp(x) + sp.Rational(1, 10**40),
+        sp.exp(x) + sp.exp(-((x - 50) ** 2)),
+        sp.exp(x) * (1 + sp.Rational(1, 10**31)),
+    ):
         v = engine.verify_rule(_scalar(sp.exp(x), wrong))
         assert v.status == "failed", (wrong, v.summary())
 
@@ -209,7 +228,7 @@ def test_the_verifier_refutes_a_residue_for_every_rule() -> None:
 def test_checked_means_the_residue_was_sought_and_not_found(monkeypatch: pytest.MonkeyPatch) -> None:
     """When no proof goes through, the reason says where the residue was looked for."""
     monkeypatch.setattr(proof, "prove_zero", lambda e, s: (None, "simplify left a non-zero residue"))
-    v = engine.verify_rule(_scalar(sp.exp(-(x - 3) ** 2), (6 - 2 * x) * sp.exp(-(x**2) + 6 * x - 9)))
+    v = engine.verify_rule(_scalar(sp.exp(-((x - 3) ** 2)), (6 - 2 * x) * sp.exp(-(x**2) + 6 * x - 9)))
     assert v.status == "checked", v.summary()
     assert "the residue was sought at the proof's sample point and at" in v.reason and "not found" in v.reason
     assert "(input = 3; " in v.reason, v.reason  # the centre of exp(−(x−3)²) first

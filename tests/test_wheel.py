@@ -19,15 +19,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from _sheet import Sheet, full_build
+from _sheet import Sheet
+
+pytestmark = pytest.mark.slow  # a wheel, a fresh venv and a build from it
 
 ROOT = Path(__file__).resolve().parent.parent
 CONSTRAINTS = ROOT / "constraints.txt"
-
-
-@pytest.fixture(scope="session")
-def sheet(tmp_path_factory: pytest.TempPathFactory) -> Sheet:
-    return full_build(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -52,21 +49,52 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True, timeout=300)
     python = env / "bin" / "python"
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-compile",
-                             "--disable-pip-version-check", "--root-user-action=ignore", "-c", str(CONSTRAINTS), str(wheel)],
-                            check=False, capture_output=True, text=True, timeout=1200)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--quiet",
+            "--no-compile",
+            "--disable-pip-version-check",
+            "--root-user-action=ignore",
+            "-c",
+            str(CONSTRAINTS),
+            str(wheel),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     print(f"installed the wheel and its dependencies in {time.perf_counter() - start:.1f} s")
     return env / "bin"
 
 
-def run(bin_dir: Path, cwd: Path, *args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    bin_dir: Path, cwd: Path, *args: str | Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """A command with the venv's bin folder first on PATH, as an activated venv has it (and no PYTHONPATH or
     VIRTUAL_ENV of the outer environment, which would let the checkout or another venv leak in)."""
     outer = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
-    return subprocess.run([str(a) for a in args], check=False, cwd=cwd, capture_output=True, text=True, timeout=900,
-                          env={**outer, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-                               "VIRTUAL_ENV": str(bin_dir.parent), **(env or {})})
+    return subprocess.run(
+        [str(a) for a in args],
+        check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={
+            **outer,
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+            "VIRTUAL_ENV": str(bin_dir.parent),
+            **(env or {}),
+        },
+    )
 
 
 def test_wheel_carries_templates_and_fonts(wheel: Path) -> None:
@@ -85,19 +113,26 @@ def test_wheel_carries_templates_and_fonts(wheel: Path) -> None:
 def test_installed_package_comes_from_the_wheel(venv: Path, tmp_path: Path) -> None:
     """In the venv, from a folder outside the checkout, cheatsheet and its templates are the installed ones, and
     every dependency is the venv's own at the version constraints.txt pins."""
-    probe = ("import cheatsheet, sys; from cheatsheet.render.resources import templates_dir; "
-             "print(cheatsheet.__file__); print(templates_dir()); print(sys.prefix)")
+    probe = (
+        "import cheatsheet, sys; from cheatsheet.render.resources import templates_dir; "
+        "print(cheatsheet.__file__); print(templates_dir()); print(sys.prefix)"
+    )
     result = run(venv, tmp_path, venv / "python", "-c", probe)
     assert result.returncode == 0, result.stderr
     package, templates, prefix = result.stdout.split()
     assert Path(package).is_relative_to(prefix) and Path(prefix) == venv.parent
     assert Path(templates) == Path(package).parent / "templates"
     assert not Path(package).is_relative_to(ROOT)
-    pins = dict(line.split("==") for line in CONSTRAINTS.read_text(encoding="utf-8").splitlines()
-                if line and not line.startswith("#"))
-    probe = ("import importlib.metadata as md, sympy, numpy, weasyprint; "
-             "print(' '.join(f'{n}={md.version(n)}' for n in ('sympy', 'numpy', 'weasyprint', 'click', 'jinja2'))); "
-             "print(sympy.__file__); print(numpy.__file__)")
+    pins = dict(
+        line.split("==")
+        for line in CONSTRAINTS.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    )
+    probe = (
+        "import importlib.metadata as md, sympy, numpy, weasyprint; "
+        "print(' '.join(f'{n}={md.version(n)}' for n in ('sympy', 'numpy', 'weasyprint', 'click', 'jinja2'))); "
+        "print(sympy.__file__); print(numpy.__file__)"
+    )
     result = run(venv, tmp_path, venv / "python", "-c", probe)
     assert result.returncode == 0, result.stderr
     versions, sympy_file, numpy_file = result.stdout.splitlines()
@@ -112,8 +147,18 @@ def test_build_from_the_wheel(venv: Path, sheet: Sheet, tmp_path: Path) -> None:
     """`cheatsheet build --out TMP --formats html,json,pdf --quiet` with the installed command: the outputs
     are byte-identical to the session build (same templates, same fonts, deterministic)."""
     out = tmp_path / "out"
-    result = run(venv, tmp_path, "cheatsheet", "build", "--out", out, "--formats", "html,json,pdf", "--quiet",
-                 env={"CHEATSHEET_CACHE_DIR": str(sheet.cache)})
+    result = run(
+        venv,
+        tmp_path,
+        "cheatsheet",
+        "build",
+        "--out",
+        out,
+        "--formats",
+        "html,json,pdf",
+        "--quiet",
+        env={"CHEATSHEET_CACHE_DIR": str(sheet.cache)},
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == ""
     names = {p.name for p in out.iterdir()}

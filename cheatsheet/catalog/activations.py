@@ -177,7 +177,9 @@ with textbook():
             derivative=sigmoid(x) * (1 - sigmoid(x)),
             stable_derivative=sigmoid(x) * sigmoid(-x),
             identities=(
-                Identity(sp.Subs(sp.Derivative(sigmoid(x), x), x, 0), sp.Rational(1, 4), note="maximum slope 1/4 at x = 0"),
+                Identity(
+                    sp.Subs(sp.Derivative(sigmoid(x), x), x, 0), sp.Rational(1, 4), note="maximum slope 1/4 at x = 0"
+                ),
                 Identity(sigmoid(x) * (1 - sigmoid(x)), sp.Rational(1, 4), "<=", note="σ′ never exceeds 1/4"),
                 Identity(sigmoid(-x), 1 - sigmoid(x), note="symmetry"),
             ),
@@ -186,13 +188,16 @@ with textbook():
                 "Float path: σ(x)σ(−x), since 1 − σ(x) cancels for large x.",
             ),
             references=("PyTorch F.sigmoid", "Goodfellow et al., Deep Learning, §3.10"),
-            derivation=Derivation("input", (
-                Step(sp.Derivative((1 + E_NEG) ** -1, x), "substitute σ(x) = 1/(1 + e⁻ˣ)"),
-                Step(-(1 + E_NEG) ** -2 * sp.Derivative(1 + E_NEG, x), "chain rule: (u⁻¹)′ = −u⁻² u′"),
-                Step(E_NEG / (1 + E_NEG) ** 2, "(e⁻ˣ)′ = −e⁻ˣ"),
-                Step(1 / (1 + E_NEG) * (E_NEG / (1 + E_NEG)), "split the square"),
-                Step(sigmoid(x) * (1 - sigmoid(x)), "1/(1 + e⁻ˣ) = σ(x) and e⁻ˣ/(1 + e⁻ˣ) = 1 − σ(x)"),
-            )),
+            derivation=Derivation(
+                "input",
+                (
+                    Step(sp.Derivative((1 + E_NEG) ** -1, x), "substitute σ(x) = 1/(1 + e⁻ˣ)"),
+                    Step(-((1 + E_NEG) ** -2) * sp.Derivative(1 + E_NEG, x), "chain rule: (u⁻¹)′ = −u⁻² u′"),
+                    Step(E_NEG / (1 + E_NEG) ** 2, "(e⁻ˣ)′ = −e⁻ˣ"),
+                    Step(1 / (1 + E_NEG) * (E_NEG / (1 + E_NEG)), "split the square"),
+                    Step(sigmoid(x) * (1 - sigmoid(x)), "1/(1 + e⁻ˣ) = σ(x) and e⁻ˣ/(1 + e⁻ˣ) = 1 − σ(x)"),
+                ),
+            ),
             torch="torch.sigmoid",
             jax="jax.nn.sigmoid",
         ),
@@ -214,14 +219,24 @@ with textbook():
                 "Float path: sech² x = 4σ(2x)σ(−2x), since 1 − tanh² cancels for large |x|.",
             ),
             references=("PyTorch F.tanh",),
-            derivation=Derivation("input", (
-                Step(sp.Derivative((sp.exp(x) - sp.exp(-x)) / (sp.exp(x) + sp.exp(-x)), x),
-                     "substitute tanh x = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ)"),
-                Step(((sp.exp(x) + sp.exp(-x)) ** 2 - (sp.exp(x) - sp.exp(-x)) ** 2) / (sp.exp(x) + sp.exp(-x)) ** 2,
-                     "quotient rule: (eˣ − e⁻ˣ)′ = eˣ + e⁻ˣ and (eˣ + e⁻ˣ)′ = eˣ − e⁻ˣ"),
-                Step(1 - (sp.exp(x) - sp.exp(-x)) ** 2 / (sp.exp(x) + sp.exp(-x)) ** 2, "divide both terms by (eˣ + e⁻ˣ)²"),
-                Step(1 - sp.tanh(x) ** 2, "(eˣ − e⁻ˣ)/(eˣ + e⁻ˣ) = tanh x"),
-            )),
+            derivation=Derivation(
+                "input",
+                (
+                    Step(
+                        sp.Derivative((sp.exp(x) - sp.exp(-x)) / (sp.exp(x) + sp.exp(-x)), x),
+                        "substitute tanh x = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ)",
+                    ),
+                    Step(
+                        ((sp.exp(x) + sp.exp(-x)) ** 2 - (sp.exp(x) - sp.exp(-x)) ** 2) / (sp.exp(x) + sp.exp(-x)) ** 2,
+                        "quotient rule: (eˣ − e⁻ˣ)′ = eˣ + e⁻ˣ and (eˣ + e⁻ˣ)′ = eˣ − e⁻ˣ",
+                    ),
+                    Step(
+                        1 - (sp.exp(x) - sp.exp(-x)) ** 2 / (sp.exp(x) + sp.exp(-x)) ** 2,
+                        "divide both terms by (eˣ + e⁻ˣ)²",
+                    ),
+                    Step(1 - sp.tanh(x) ** 2, "(eˣ − e⁻ˣ)/(eˣ + e⁻ˣ) = tanh x"),
+                ),
+            ),
             torch="torch.tanh",
             jax="jax.numpy.tanh",
         ),
@@ -236,8 +251,13 @@ with textbook():
                 Kink(at=-3, left=0, right=sp.Rational(1, 6), torch=0),
                 Kink(at=3, left=sp.Rational(1, 6), right=0, torch=0),
             ),
-            identities=(Identity(sp.Piecewise((0, x <= -3), (1, x >= 3), (sp.Rational(1, 6) * (x + 3), True)),
-                                 sp.Rational(1, 6) * sp.Min(sp.Max(0, x + 3), 6), note="relu6(x + 3)/6"),),
+            identities=(
+                Identity(
+                    sp.Piecewise((0, x <= -3), (1, x >= 3), (sp.Rational(1, 6) * (x + 3), True)),
+                    sp.Rational(1, 6) * sp.Min(sp.Max(0, x + 3), 6),
+                    note="relu6(x + 3)/6",
+                ),
+            ),
             notes=(
                 "hardsigmoid(x) = relu6(x + 3)/6; PyTorch's derivative is 0 at ±3.",
                 "PyTorch's backward multiplies by 1/6 rounded to float32 (3e-8 relative error in float64).",
@@ -261,12 +281,15 @@ with textbook():
                 "Derivative 1 − σ(x) = σ(−x); the float path uses σ(−x).",
             ),
             references=("PyTorch F.logsigmoid",),
-            derivation=Derivation("input", (
-                Step(sp.Derivative(-sp.log(1 + E_NEG), x), "ln σ(x) = ln(1/(1 + e⁻ˣ)) = −ln(1 + e⁻ˣ)"),
-                Step(E_NEG / (1 + E_NEG), "chain rule: (ln u)′ = u′/u and (e⁻ˣ)′ = −e⁻ˣ"),
-                Step(1 - 1 / (1 + E_NEG), "write e⁻ˣ = (1 + e⁻ˣ) − 1"),
-                Step(1 - sigmoid(x), "1/(1 + e⁻ˣ) = σ(x)"),
-            )),
+            derivation=Derivation(
+                "input",
+                (
+                    Step(sp.Derivative(-sp.log(1 + E_NEG), x), "ln σ(x) = ln(1/(1 + e⁻ˣ)) = −ln(1 + e⁻ˣ)"),
+                    Step(E_NEG / (1 + E_NEG), "chain rule: (ln u)′ = u′/u and (e⁻ˣ)′ = −e⁻ˣ"),
+                    Step(1 - 1 / (1 + E_NEG), "write e⁻ˣ = (1 + e⁻ˣ) − 1"),
+                    Step(1 - sigmoid(x), "1/(1 + e⁻ˣ) = σ(x)"),
+                ),
+            ),
             torch="F.logsigmoid",
             jax="jax.nn.log_sigmoid",
         ),
@@ -277,18 +300,27 @@ with textbook():
             inputs=(IN,),
             function=x / (1 + sp.Abs(x)),
             derivative=1 / (1 + sp.Abs(x)) ** 2,
-            identities=(Identity((1 - sp.Abs(x / (1 + sp.Abs(x)))) ** 2, 1 / (1 + sp.Abs(x)) ** 2,
-                                 note="softsign′ = (1 − |softsign|)²"),),
-            notes=(
-                "softsign′ = (1 − |softsign(x)|)², not 1 − softsign² (tanh′'s pattern does not carry over).",
+            identities=(
+                Identity(
+                    (1 - sp.Abs(x / (1 + sp.Abs(x)))) ** 2,
+                    1 / (1 + sp.Abs(x)) ** 2,
+                    note="softsign′ = (1 − |softsign|)²",
+                ),
             ),
+            notes=("softsign′ = (1 − |softsign(x)|)², not 1 − softsign² (tanh′'s pattern does not carry over).",),
             references=("PyTorch F.softsign", "Bergstra et al. 2009"),
-            derivation=Derivation("input", (
-                Step(sp.Derivative(x / (1 + sp.Abs(x)), x), "softsign(x) = x/(1 + |x|)"),
-                Step(sp.Add(1, sp.Abs(x), -(x * sp.sign(x))) / (1 + sp.Abs(x)) ** 2, "quotient rule: |x|′ = sign x (x ≠ 0)"),
-                Step(sp.Add(1, sp.Abs(x), -sp.Abs(x)) / (1 + sp.Abs(x)) ** 2, "x sign x = |x|"),
-                Step(1 / (1 + sp.Abs(x)) ** 2, "the |x| cancel: no 1 − softsign² here"),
-            )),
+            derivation=Derivation(
+                "input",
+                (
+                    Step(sp.Derivative(x / (1 + sp.Abs(x)), x), "softsign(x) = x/(1 + |x|)"),
+                    Step(
+                        sp.Add(1, sp.Abs(x), -(x * sp.sign(x))) / (1 + sp.Abs(x)) ** 2,
+                        "quotient rule: |x|′ = sign x (x ≠ 0)",
+                    ),
+                    Step(sp.Add(1, sp.Abs(x), -sp.Abs(x)) / (1 + sp.Abs(x)) ** 2, "x sign x = |x|"),
+                    Step(1 / (1 + sp.Abs(x)) ** 2, "the |x| cancel: no 1 − softsign² here"),
+                ),
+            ),
             torch="F.softsign",
             jax="jax.nn.soft_sign",
         ),
@@ -328,8 +360,16 @@ with textbook():
             title="Leaky ReLU",
             family="activation",
             inputs=(IN,),
-            params=(Param("negative_slope", sp.Rational(1, 100), alpha, REAL, samples=(sp.Rational(1, 5), sp.Rational(-1, 2)),
-                          doc="slope for x ≤ 0"),),
+            params=(
+                Param(
+                    "negative_slope",
+                    sp.Rational(1, 100),
+                    alpha,
+                    REAL,
+                    samples=(sp.Rational(1, 5), sp.Rational(-1, 2)),
+                    doc="slope for x ≤ 0",
+                ),
+            ),
             function=sp.Piecewise((x, x > 0), (alpha * x, True)),
             derivative=sp.Piecewise((1, x > 0), (alpha, True)),
             kinks=(Kink(at=0, left=alpha, right=1, torch=alpha, jax=1),),
@@ -382,14 +422,31 @@ with textbook():
             title="ELU",
             family="activation",
             inputs=(IN,),
-            params=(Param("alpha", 1, alpha_pos, POSITIVE, samples=(2, sp.Rational(1, 2)), doc="saturation value −α as x → −∞"),),
+            params=(
+                Param(
+                    "alpha", 1, alpha_pos, POSITIVE, samples=(2, sp.Rational(1, 2)), doc="saturation value −α as x → −∞"
+                ),
+            ),
             function=sp.Piecewise((x, x > 0), (alpha_pos * (sp.exp(x) - 1), True)),
             derivative=sp.Piecewise((1, x > 0), (alpha_pos * sp.exp(x), True)),
             stable=sp.Piecewise((x, x > 0), (alpha_pos * expm1(x), True)),
-            kinks=(Kink(at=0, left=alpha_pos, right=1, torch=alpha_pos,
-                        note="a kink only for α ≠ 1; PyTorch takes the lower branch, α"),),
-            identities=(Identity(alpha_pos * sp.exp(z), alpha_pos * (sp.exp(z) - 1) + alpha_pos,
-                                 note="ELU′ = ELU + α for x ≤ 0", domains=((z, NONPOSITIVE),)),),
+            kinks=(
+                Kink(
+                    at=0,
+                    left=alpha_pos,
+                    right=1,
+                    torch=alpha_pos,
+                    note="a kink only for α ≠ 1; PyTorch takes the lower branch, α",
+                ),
+            ),
+            identities=(
+                Identity(
+                    alpha_pos * sp.exp(z),
+                    alpha_pos * (sp.exp(z) - 1) + alpha_pos,
+                    note="ELU′ = ELU + α for x ≤ 0",
+                    domains=((z, NONPOSITIVE),),
+                ),
+            ),
             notes=(
                 "For x ≤ 0, ELU′(x) = ELU(x) + α: the backward pass can reuse the output.",
                 "Differentiable at 0 only for α = 1; PyTorch's derivative there is α.",
@@ -408,11 +465,22 @@ with textbook():
             function=sp.Piecewise((selu_lambda * x, x > 0), (selu_lambda * selu_alpha * (sp.exp(x) - 1), True)),
             derivative=sp.Piecewise((selu_lambda, x > 0), (selu_lambda * selu_alpha * sp.exp(x), True)),
             stable=sp.Piecewise((selu_lambda * x, x > 0), (selu_lambda * selu_alpha * expm1(x), True)),
-            kinks=(Kink(at=0, left=selu_lambda * selu_alpha, right=selu_lambda, torch=selu_lambda * selu_alpha,
-                        note="PyTorch takes the lower branch, λα ≈ 1.7581"),),
+            kinks=(
+                Kink(
+                    at=0,
+                    left=selu_lambda * selu_alpha,
+                    right=selu_lambda,
+                    torch=selu_lambda * selu_alpha,
+                    note="PyTorch takes the lower branch, λα ≈ 1.7581",
+                ),
+            ),
             identities=(
-                Identity(selu_lambda * selu_alpha * sp.exp(z), selu_lambda * selu_alpha * (sp.exp(z) - 1) + selu_lambda * selu_alpha,
-                         note="SELU′ = SELU + λα for x ≤ 0", domains=((z, NONPOSITIVE),)),
+                Identity(
+                    selu_lambda * selu_alpha * sp.exp(z),
+                    selu_lambda * selu_alpha * (sp.exp(z) - 1) + selu_lambda * selu_alpha,
+                    note="SELU′ = SELU + λα for x ≤ 0",
+                    domains=((z, NONPOSITIVE),),
+                ),
             ),
             notes=(
                 "λ, α: PyTorch's constants to 32 digits; f and f′ share them, so only PyTorch can catch a rounded one.",
@@ -429,12 +497,26 @@ with textbook():
             title="CELU",
             family="activation",
             inputs=(IN,),
-            params=(Param("alpha", 1, alpha_pos, POSITIVE, samples=(2, sp.Rational(7, 10)), doc="saturation value −α as x → −∞"),),
+            params=(
+                Param(
+                    "alpha",
+                    1,
+                    alpha_pos,
+                    POSITIVE,
+                    samples=(2, sp.Rational(7, 10)),
+                    doc="saturation value −α as x → −∞",
+                ),
+            ),
             function=sp.Piecewise((x, x > 0), (alpha_pos * (sp.exp(x / alpha_pos) - 1), True)),
             derivative=sp.Piecewise((1, x > 0), (sp.exp(x / alpha_pos), True)),
             stable=sp.Piecewise((x, x > 0), (alpha_pos * expm1(x / alpha_pos), True)),
-            identities=(Identity(sp.Subs(sp.Derivative(alpha_pos * (sp.exp(x / alpha_pos) - 1), x), x, 0), 1,
-                                 note="slope 1 at 0 from the left too"),),
+            identities=(
+                Identity(
+                    sp.Subs(sp.Derivative(alpha_pos * (sp.exp(x / alpha_pos) - 1), x), x, 0),
+                    1,
+                    note="slope 1 at 0 from the left too",
+                ),
+            ),
             notes=(
                 "Continuously differentiable for every α (slope 1 at 0 from both sides), unlike ELU; PyTorch gives 1 at 0.",
                 "PyTorch's float64 backward divides by α rounded to float32: off by ~1e-8 unless α is a float32 (1, 2, 0.5).",
@@ -456,22 +538,42 @@ with textbook():
             ),
             function=sp.Piecewise((x, beta * x > t), (softplus(beta * x) / beta, True)),
             derivative=sp.Piecewise((1, beta * x > t), (sigmoid(beta * x), True)),
-            kinks=(Kink(at=t / beta, left=sigmoid(t), right=1, torch=sigmoid(t), jump=True,
-                        note="PyTorch switches to the identity above the threshold: a jump of about e^{-t}/β"),),
+            kinks=(
+                Kink(
+                    at=t / beta,
+                    left=sigmoid(t),
+                    right=1,
+                    torch=sigmoid(t),
+                    jump=True,
+                    note="PyTorch switches to the identity above the threshold: a jump of about e^{-t}/β",
+                ),
+            ),
             identities=(Identity(softplus(x) - softplus(-x), x, note="softplus(x) − softplus(−x) = x"),),
             notes=(
                 "softplus′ = σ(βx): the derivative of softplus is the sigmoid.",
                 "PyTorch returns x (slope exactly 1) once βx > threshold: a jump of about exp(−t)/β at x = t/β.",
             ),
             references=("PyTorch F.softplus", "Dugas et al. 2001"),
-            derivation=Derivation("input", (
-                Step(sp.Piecewise((1, beta * x > t), (sp.Derivative(sp.log(1 + sp.exp(beta * x)) / beta, x), True)),
-                     "the identity branch has slope 1; softplus(z) = ln(1 + eᶻ)"),
-                Step(sp.Piecewise((1, beta * x > t), (1 / beta * (beta * sp.exp(beta * x) / (1 + sp.exp(beta * x))), True)),
-                     "chain rule: (ln u)′ = u′/u and (eᵝˣ)′ = βeᵝˣ"),
-                Step(sp.Piecewise((1, beta * x > t), (1 / (sp.exp(-beta * x) + 1), True)), "cancel β; multiply by e⁻ᵝˣ/e⁻ᵝˣ"),
-                Step(sp.Piecewise((1, beta * x > t), (sigmoid(beta * x), True)), "1/(1 + e⁻ᵝˣ) = σ(βx)"),
-            )),
+            derivation=Derivation(
+                "input",
+                (
+                    Step(
+                        sp.Piecewise((1, beta * x > t), (sp.Derivative(sp.log(1 + sp.exp(beta * x)) / beta, x), True)),
+                        "the identity branch has slope 1; softplus(z) = ln(1 + eᶻ)",
+                    ),
+                    Step(
+                        sp.Piecewise(
+                            (1, beta * x > t), (1 / beta * (beta * sp.exp(beta * x) / (1 + sp.exp(beta * x))), True)
+                        ),
+                        "chain rule: (ln u)′ = u′/u and (eᵝˣ)′ = βeᵝˣ",
+                    ),
+                    Step(
+                        sp.Piecewise((1, beta * x > t), (1 / (sp.exp(-beta * x) + 1), True)),
+                        "cancel β; multiply by e⁻ᵝˣ/e⁻ᵝˣ",
+                    ),
+                    Step(sp.Piecewise((1, beta * x > t), (sigmoid(beta * x), True)), "1/(1 + e⁻ᵝˣ) = σ(βx)"),
+                ),
+            ),
             torch="F.softplus",
         ),
         Rule(
@@ -487,12 +589,18 @@ with textbook():
                 "Float path: Φ(x) = erfc(−x/√2)/2, accurate in the lower tail where 1 + erf cancels (gelu(−8)).",
             ),
             references=("PyTorch F.gelu", "Hendrycks & Gimpel 2016"),
-            derivation=Derivation("input", (
-                Step(sp.Derivative(x * Phi(x), x), "GELU(x) = x Φ(x), Φ the standard normal CDF"),
-                Step(Phi(x) + x * sp.Derivative(Phi(x), x), "product rule"),
-                Step(Phi(x) + x * sp.Derivative(sp.Integral(phi(t_int), (t_int, -sp.oo, x)), x), "Φ(x) = ∫ φ(t) dt from −∞ to x"),
-                Step(Phi(x) + x * phi(x), "fundamental theorem of calculus"),
-            )),
+            derivation=Derivation(
+                "input",
+                (
+                    Step(sp.Derivative(x * Phi(x), x), "GELU(x) = x Φ(x), Φ the standard normal CDF"),
+                    Step(Phi(x) + x * sp.Derivative(Phi(x), x), "product rule"),
+                    Step(
+                        Phi(x) + x * sp.Derivative(sp.Integral(phi(t_int), (t_int, -sp.oo, x)), x),
+                        "Φ(x) = ∫ φ(t) dt from −∞ to x",
+                    ),
+                    Step(Phi(x) + x * phi(x), "fundamental theorem of calculus"),
+                ),
+            ),
             torch="F.gelu",
         ),
         Rule(
@@ -505,7 +613,9 @@ with textbook():
             derivative=(1 + sp.tanh(u)) / 2 + x / 2 * (1 - sp.tanh(u) ** 2) * GELU_DU,
             stable=x * sigmoid(2 * u),
             stable_derivative=sigmoid(2 * u) + 2 * x * sigmoid(2 * u) * sigmoid(-2 * u) * GELU_DU,
-            identities=(Identity(1 + sp.tanh(z), 2 * sigmoid(2 * z), note="1 + tanh z = 2σ(2z)", domains=((z, REAL),)),),
+            identities=(
+                Identity(1 + sp.tanh(z), 2 * sigmoid(2 * z), note="1 + tanh z = 2σ(2z)", domains=((z, REAL),)),
+            ),
             notes=(
                 "PyTorch F.gelu(approximate='tanh'); jax.nn.gelu's default.",
                 "Float path: x σ(2u) and σ(2u) + 2xσ(2u)σ(−2u)u′, since 1 + tanh u = 2σ(2u) cancels for u ≪ 0.",
@@ -514,12 +624,18 @@ with textbook():
             torch="F.gelu",
             torch_kwargs={"approximate": "tanh"},
             jax="jax.nn.gelu",
-            derivation=Derivation("input", (
-                Step(sp.Derivative(x / 2 * (1 + sp.tanh(u)), x), "u = u(x) = √(2/π)(x + cx³)"),
-                Step((1 + sp.tanh(u)) / 2 + x / 2 * sp.Derivative(sp.tanh(u), x), "product rule"),
-                Step((1 + sp.tanh(u)) / 2 + x / 2 * (1 - sp.tanh(u) ** 2) * sp.Derivative(u, x), "chain rule: tanh′ = 1 − tanh²"),
-                Step((1 + sp.tanh(u)) / 2 + x / 2 * (1 - sp.tanh(u) ** 2) * GELU_DU, "du/dx = √(2/π)(1 + 3cx²)"),
-            )),
+            derivation=Derivation(
+                "input",
+                (
+                    Step(sp.Derivative(x / 2 * (1 + sp.tanh(u)), x), "u = u(x) = √(2/π)(x + cx³)"),
+                    Step((1 + sp.tanh(u)) / 2 + x / 2 * sp.Derivative(sp.tanh(u), x), "product rule"),
+                    Step(
+                        (1 + sp.tanh(u)) / 2 + x / 2 * (1 - sp.tanh(u) ** 2) * sp.Derivative(u, x),
+                        "chain rule: tanh′ = 1 − tanh²",
+                    ),
+                    Step((1 + sp.tanh(u)) / 2 + x / 2 * (1 - sp.tanh(u) ** 2) * GELU_DU, "du/dx = √(2/π)(1 + 3cx²)"),
+                ),
+            ),
         ),
         Rule(
             id="silu",
@@ -528,16 +644,24 @@ with textbook():
             inputs=(IN,),
             function=x * sigmoid(x),
             derivative=sigmoid(x) * (1 + x * (1 - sigmoid(x))),
-            identities=(Identity(sigmoid(x) * (1 + x * (1 - sigmoid(x))), sigmoid(x) + x * sigmoid(x) * (1 - sigmoid(x)),
-                                 note="SiLU′ = σ + x σ′"),),
+            identities=(
+                Identity(
+                    sigmoid(x) * (1 + x * (1 - sigmoid(x))),
+                    sigmoid(x) + x * sigmoid(x) * (1 - sigmoid(x)),
+                    note="SiLU′ = σ + x σ′",
+                ),
+            ),
             notes=("SiLU′ = σ(x) + xσ′(x) = σ(x)(1 + x(1 − σ(x))); silu = swish with β = 1.",),
             references=("PyTorch F.silu", "Elfwing et al. 2018", "Ramachandran et al. 2017"),
-            derivation=Derivation("input", (
-                Step(sp.Derivative(x * sigmoid(x), x), "SiLU(x) = x σ(x)"),
-                Step(sigmoid(x) + x * sp.Derivative(sigmoid(x), x), "product rule"),
-                Step(sigmoid(x) + x * sigmoid(x) * (1 - sigmoid(x)), "σ′ = σ(1 − σ)"),
-                Step(sigmoid(x) * (1 + x * (1 - sigmoid(x))), "factor out σ(x)"),
-            )),
+            derivation=Derivation(
+                "input",
+                (
+                    Step(sp.Derivative(x * sigmoid(x), x), "SiLU(x) = x σ(x)"),
+                    Step(sigmoid(x) + x * sp.Derivative(sigmoid(x), x), "product rule"),
+                    Step(sigmoid(x) + x * sigmoid(x) * (1 - sigmoid(x)), "σ′ = σ(1 − σ)"),
+                    Step(sigmoid(x) * (1 + x * (1 - sigmoid(x))), "factor out σ(x)"),
+                ),
+            ),
             torch="F.silu",
             jax="jax.nn.silu",
         ),
@@ -561,13 +685,18 @@ with textbook():
             derivative=sp.tanh(softplus(x)) + x * sigmoid(x) * (1 - sp.tanh(softplus(x)) ** 2),
             notes=("Mish′ = tanh(softplus x) + x σ(x) sech²(softplus x), using softplus′ = σ.",),
             references=("PyTorch F.mish", "Misra 2019"),
-            derivation=Derivation("input", (
-                Step(sp.Derivative(x * sp.tanh(softplus(x)), x), "Mish(x) = x tanh(softplus x)"),
-                Step(sp.tanh(softplus(x)) + x * sp.Derivative(sp.tanh(softplus(x)), x), "product rule"),
-                Step(sp.tanh(softplus(x)) + x * (1 - sp.tanh(softplus(x)) ** 2) * sp.Derivative(softplus(x), x),
-                     "chain rule: tanh′ = 1 − tanh²"),
-                Step(sp.tanh(softplus(x)) + x * sigmoid(x) * (1 - sp.tanh(softplus(x)) ** 2), "softplus′ = σ"),
-            )),
+            derivation=Derivation(
+                "input",
+                (
+                    Step(sp.Derivative(x * sp.tanh(softplus(x)), x), "Mish(x) = x tanh(softplus x)"),
+                    Step(sp.tanh(softplus(x)) + x * sp.Derivative(sp.tanh(softplus(x)), x), "product rule"),
+                    Step(
+                        sp.tanh(softplus(x)) + x * (1 - sp.tanh(softplus(x)) ** 2) * sp.Derivative(softplus(x), x),
+                        "chain rule: tanh′ = 1 − tanh²",
+                    ),
+                    Step(sp.tanh(softplus(x)) + x * sigmoid(x) * (1 - sp.tanh(softplus(x)) ** 2), "softplus′ = σ"),
+                ),
+            ),
             torch="F.mish",
         ),
         Rule(
@@ -578,11 +707,20 @@ with textbook():
             params=(Param("b", 4, b_sq, POSITIVE, samples=(1,), doc="smoothness near 0 (b = 0 is ReLU)"),),
             function=(x + sp.sqrt(x**2 + b_sq)) / 2,
             derivative=(1 + x / sp.sqrt(x**2 + b_sq)) / 2,
-            stable=sp.Piecewise(((x + sp.sqrt(x**2 + b_sq)) / 2, x >= 0), (b_sq / (2 * (sp.sqrt(x**2 + b_sq) - x)), True)),
-            stable_derivative=sp.Piecewise(((1 + x / sp.sqrt(x**2 + b_sq)) / 2, x >= 0),
-                                           (b_sq / (2 * sp.sqrt(x**2 + b_sq) * (sp.sqrt(x**2 + b_sq) - x)), True)),
-            identities=(Identity((x + sp.sqrt(x**2 + b_sq)) / 2 - (-x + sp.sqrt(x**2 + b_sq)) / 2, x,
-                                 note="squareplus(x) − squareplus(−x) = x"),),
+            stable=sp.Piecewise(
+                ((x + sp.sqrt(x**2 + b_sq)) / 2, x >= 0), (b_sq / (2 * (sp.sqrt(x**2 + b_sq) - x)), True)
+            ),
+            stable_derivative=sp.Piecewise(
+                ((1 + x / sp.sqrt(x**2 + b_sq)) / 2, x >= 0),
+                (b_sq / (2 * sp.sqrt(x**2 + b_sq) * (sp.sqrt(x**2 + b_sq) - x)), True),
+            ),
+            identities=(
+                Identity(
+                    (x + sp.sqrt(x**2 + b_sq)) / 2 - (-x + sp.sqrt(x**2 + b_sq)) / 2,
+                    x,
+                    note="squareplus(x) − squareplus(−x) = x",
+                ),
+            ),
             notes=(
                 "An algebraic softplus: like it, squareplus(x) − squareplus(−x) = x; b = 0 would be ReLU.",
                 "Float path for x < 0: b/(2(√(x² + b) − x)), since x + √(x² + b) cancels.",
@@ -625,8 +763,13 @@ with textbook():
                 Kink(at=-3, left=0, right=sp.Rational(-1, 2), torch=0),
                 Kink(at=3, left=sp.Rational(3, 2), right=1, torch=1),
             ),
-            identities=(Identity(sp.Piecewise((0, x <= -3), (x, x >= 3), (x * (x + 3) / 6, True)),
-                                 x * sp.Min(sp.Max(0, x + 3), 6) / 6, note="x relu6(x + 3)/6"),),
+            identities=(
+                Identity(
+                    sp.Piecewise((0, x <= -3), (x, x >= 3), (x * (x + 3) / 6, True)),
+                    x * sp.Min(sp.Max(0, x + 3), 6) / 6,
+                    note="x relu6(x + 3)/6",
+                ),
+            ),
             notes=(
                 "hardswish(x) = x·relu6(x + 3)/6; PyTorch's derivative is 0 at −3 and 1 at +3 (the outer branches).",
                 "The one-sided slopes are −1/2 and 0 at −3, 3/2 and 1 at +3.",
@@ -647,8 +790,13 @@ with textbook():
                 Kink(at=-lam, left=1, right=0, torch=0),
                 Kink(at=lam, left=0, right=1, torch=0),
             ),
-            identities=(Identity(sp.Piecewise((x - lam, x > lam), (x + lam, x < -lam), (0, True)),
-                                 sp.sign(x) * sp.Max(sp.Abs(x) - lam, 0), note="sign(x) max(|x| − λ, 0)"),),
+            identities=(
+                Identity(
+                    sp.Piecewise((x - lam, x > lam), (x + lam, x < -lam), (0, True)),
+                    sp.sign(x) * sp.Max(sp.Abs(x) - lam, 0),
+                    note="sign(x) max(|x| − λ, 0)",
+                ),
+            ),
             notes=(
                 "sign(x)·max(|x| − λ, 0): the proximal operator of λ|x| (soft thresholding, as in the lasso).",
                 "PyTorch's derivative is 0 at ±λ.",
@@ -683,8 +831,7 @@ with textbook():
             ),
             function=sp.Piecewise((x, x > theta), (v, True)),
             derivative=Indicator(x > theta),
-            kinks=(Kink(at=theta, left=0, right=1, torch=0, jump=True,
-                        note="a jump from v to θ unless v = θ"),),
+            kinks=(Kink(at=theta, left=0, right=1, torch=0, jump=True, note="a jump from v to θ unless v = θ"),),
             notes=(
                 "F.threshold has no defaults; θ = 1, v = 0 here is Keras's ThresholdedReLU.",
                 "Jumps at θ unless v = θ (θ = v = 0 is ReLU); PyTorch's derivative at θ is 0.",
@@ -749,8 +896,16 @@ with textbook():
             inputs=(IN,),
             function=sp.Piecewise((1, x >= 0), (0, True)),
             derivative=sp.Integer(0),
-            kinks=(Kink(at=0, left=0, right=0, torch=0, jump=True,
-                        note="the convention 0, as for PyTorch's other jumps (torch.heaviside has no derivative at all)"),),
+            kinks=(
+                Kink(
+                    at=0,
+                    left=0,
+                    right=0,
+                    torch=0,
+                    jump=True,
+                    note="the convention 0, as for PyTorch's other jumps (torch.heaviside has no derivative at all)",
+                ),
+            ),
             notes=(
                 "Derivative 0 wherever it exists: useless for gradient descent (hence the perceptron rule).",
                 "torch.heaviside(x, 1) is this function, but PyTorch implements no derivative for it.",
@@ -765,8 +920,11 @@ with textbook():
             function=sp.exp(-(x**2)),
             derivative=-2 * x * sp.exp(-(x**2)),
             notes=("Radial-basis activation; inflection points (steepest slope) at x = ±1/√2.",),
-            identities=(Identity(sp.Subs(sp.Derivative(sp.exp(-(x**2)), (x, 2)), x, 1 / sp.sqrt(2)), 0,
-                                 note="inflection at 1/√2"),),
+            identities=(
+                Identity(
+                    sp.Subs(sp.Derivative(sp.exp(-(x**2)), (x, 2)), x, 1 / sp.sqrt(2)), 0, note="inflection at 1/√2"
+                ),
+            ),
             references=("Wikipedia, Activation function",),
         ),
         Rule(
@@ -820,11 +978,18 @@ with textbook():
             title="Inverse square root linear unit (ISRLU)",
             family="activation",
             inputs=(IN,),
-            params=(Param("alpha", 1, alpha_pos, POSITIVE, samples=(3,), doc="α: larger α saturates sooner for x < 0"),),
+            params=(
+                Param("alpha", 1, alpha_pos, POSITIVE, samples=(3,), doc="α: larger α saturates sooner for x < 0"),
+            ),
             function=sp.Piecewise((x, x >= 0), (x / sp.sqrt(1 + alpha_pos * x**2), True)),
             derivative=sp.Piecewise((1, x >= 0), ((1 / sp.sqrt(1 + alpha_pos * x**2)) ** 3, True)),
-            identities=(Identity(sp.Subs(sp.Derivative(x / sp.sqrt(1 + alpha_pos * x**2), x), x, 0), 1,
-                                 note="slope 1 at 0 from the left too"),),
+            identities=(
+                Identity(
+                    sp.Subs(sp.Derivative(x / sp.sqrt(1 + alpha_pos * x**2), x), x, 0),
+                    1,
+                    note="slope 1 at 0 from the left too",
+                ),
+            ),
             notes=("An ELU-like unit without exp; slope 1 at 0 from both sides (continuously differentiable).",),
             references=("Carlile et al. 2017",),
         ),

@@ -42,11 +42,17 @@ margin = real("Delta")
 v = pos("v")
 
 LABEL_SMOOTHING = Param(
-    "label_smoothing", 0, smoothing, sp.Interval(0, 1), samples=(sp.Rational(1, 10),),
+    "label_smoothing",
+    0,
+    smoothing,
+    sp.Interval(0, 1),
+    samples=(sp.Rational(1, 10),),
     doc="mass ε spread uniformly over the n classes",
 )
 KL_REDUCTION = Param(
-    "reduction", "mean", choices=("mean", "batchmean", "sum", "none"),
+    "reduction",
+    "mean",
+    choices=("mean", "batchmean", "sum", "none"),
     doc="'batchmean' divides the sum by the batch size (the KL divergence per sample); 'mean' by the element count",
 )
 
@@ -83,14 +89,21 @@ with textbook():
     BCE_LOGITS = -(pw * y * sp.log(sigmoid(x)) + (1 - y) * sp.log(1 - sigmoid(x)))
     HINGE = sp.Max(0, 1 - y * x)
     # softmax + cross-entropy: the gradient p − q, for a class index and for a probability target alike
-    CROSS_ENTROPY_DERIVATION = Derivation("input", (
-        Step(sp.Derivative(-sp.Sum(q[k] * (X[k] - LSE), (k, 1, n)), X[i]),
-             "ℓ = H(q, p) = −Σₖ qₖ ln pₖ, and ln pₖ = xₖ − ln Σⱼ exp(xⱼ)"),
-        Step(-sp.Sum(q[k] * (sp.KroneckerDelta(k, i) - p[i]), (k, 1, n)),
-             "sum rule over k; ∂ ln pₖ/∂xᵢ = δₖᵢ − pᵢ (log_softmax)"),
-        Step(p[i] * sp.Sum(q[k], (k, 1, n)) - q[i], "δₖᵢ picks the term k = i"),
-        Step(p[i] - q[i], "Σₖ qₖ = 1"),
-    ))
+    CROSS_ENTROPY_DERIVATION = Derivation(
+        "input",
+        (
+            Step(
+                sp.Derivative(-sp.Sum(q[k] * (X[k] - LSE), (k, 1, n)), X[i]),
+                "ℓ = H(q, p) = −Σₖ qₖ ln pₖ, and ln pₖ = xₖ − ln Σⱼ exp(xⱼ)",
+            ),
+            Step(
+                -sp.Sum(q[k] * (sp.KroneckerDelta(k, i) - p[i]), (k, 1, n)),
+                "sum rule over k; ∂ ln pₖ/∂xᵢ = δₖᵢ − pᵢ (log_softmax)",
+            ),
+            Step(p[i] * sp.Sum(q[k], (k, 1, n)) - q[i], "δₖᵢ picks the term k = i"),
+            Step(p[i] - q[i], "Σₖ qₖ = 1"),
+        ),
+    )
 
     RULES: tuple[Rule, ...] = (
         Rule(
@@ -128,8 +141,10 @@ with textbook():
             title="Smooth L1 loss",
             family="loss",
             inputs=(INPUT, TARGET),
-            params=(REDUCTION, Param("beta", 1, beta, POSITIVE, samples=(sp.Rational(1, 4),),
-                                     doc="width of the quadratic zone")),
+            params=(
+                REDUCTION,
+                Param("beta", 1, beta, POSITIVE, samples=(sp.Rational(1, 4),), doc="width of the quadratic zone"),
+            ),
             reduction=True,
             function=SMOOTH_L1,
             derivative={
@@ -137,8 +152,11 @@ with textbook():
                 "target": sp.Piecewise((1, residual <= -beta), ((y - x) / beta, residual < beta), (-1, True)),
             },
             identities=(
-                Identity(SMOOTH_L1, sp.Add(sp.Abs(residual), -(beta / 2), sp.Max(0, beta - sp.Abs(residual)) ** 2 / (2 * beta)),
-                         note="one formula: within β/2 below |x − y|"),
+                Identity(
+                    SMOOTH_L1,
+                    sp.Add(sp.Abs(residual), -(beta / 2), sp.Max(0, beta - sp.Abs(residual)) ** 2 / (2 * beta)),
+                    note="one formula: within β/2 below |x − y|",
+                ),
             ),
             notes=(
                 "The gradient clamp((x − y)/β, −1, 1) is continuous: no kink, unlike l1_loss.",
@@ -153,8 +171,17 @@ with textbook():
             title="Huber loss",
             family="loss",
             inputs=(INPUT, TARGET),
-            params=(REDUCTION, Param("delta", 1, delta, POSITIVE, samples=(sp.Rational(1, 4),),
-                                     doc="where the loss turns from quadratic to linear")),
+            params=(
+                REDUCTION,
+                Param(
+                    "delta",
+                    1,
+                    delta,
+                    POSITIVE,
+                    samples=(sp.Rational(1, 4),),
+                    doc="where the loss turns from quadratic to linear",
+                ),
+            ),
             reduction=True,
             function=HUBER,
             derivative={
@@ -181,7 +208,9 @@ with textbook():
             stable=-(y * sp.log(xp) + (1 - y) * log1p(-xp)),
             stable_derivative={"target": log1p(-xp) - sp.log(xp)},
             identities=(
-                Identity(-y / xp + (1 - y) / (1 - xp), (xp - y) / (xp * (1 - xp)), note="the two terms over one denominator"),
+                Identity(
+                    -y / xp + (1 - y) / (1 - xp), (xp - y) / (xp * (1 - xp)), note="the two terms over one denominator"
+                ),
             ),
             notes=(
                 "PyTorch clamps each log at −100, so the loss stays finite (≤ 100) at x = 0 or 1;"
@@ -191,12 +220,18 @@ with textbook():
                 "∂ℓ/∂y = −logit(x): PyTorch differentiates w.r.t. a soft target too.",
             ),
             references=("PyTorch F.binary_cross_entropy",),
-            derivation=Derivation("input", (
-                Step(-(y * sp.Derivative(sp.log(xp), xp)) - (1 - y) * sp.Derivative(sp.log(1 - xp), xp), "sum rule: y is a constant"),
-                Step(-(y / xp) + (1 - y) / (1 - xp), "(ln x)′ = 1/x and (ln(1 − x))′ = −1/(1 − x)"),
-                Step((-(y * (1 - xp)) + (1 - y) * xp) / (xp * (1 - xp)), "common denominator x(1 − x)"),
-                Step((xp - y) / (xp * (1 - xp)), "−y(1 − x) + (1 − y)x = x − y"),
-            )),
+            derivation=Derivation(
+                "input",
+                (
+                    Step(
+                        -(y * sp.Derivative(sp.log(xp), xp)) - (1 - y) * sp.Derivative(sp.log(1 - xp), xp),
+                        "sum rule: y is a constant",
+                    ),
+                    Step(-(y / xp) + (1 - y) / (1 - xp), "(ln x)′ = 1/x and (ln(1 − x))′ = −1/(1 − x)"),
+                    Step((-(y * (1 - xp)) + (1 - y) * xp) / (xp * (1 - xp)), "common denominator x(1 − x)"),
+                    Step((xp - y) / (xp * (1 - xp)), "−y(1 − x) + (1 − y)x = x − y"),
+                ),
+            ),
             torch="F.binary_cross_entropy",
         ),
         Rule(
@@ -204,8 +239,17 @@ with textbook():
             title="Binary cross-entropy with logits",
             family="loss",
             inputs=(Input("input", x, REAL, doc="a logit"), SOFT_LABEL),
-            params=(REDUCTION, Param("pos_weight", 1, pw, POSITIVE, samples=(3, sp.Rational(1, 2)),
-                                     doc="weight p of the positive term (a tensor in PyTorch; default None = 1)")),
+            params=(
+                REDUCTION,
+                Param(
+                    "pos_weight",
+                    1,
+                    pw,
+                    POSITIVE,
+                    samples=(3, sp.Rational(1, 2)),
+                    doc="weight p of the positive term (a tensor in PyTorch; default None = 1)",
+                ),
+            ),
             reduction=True,
             function=BCE_LOGITS,
             derivative={
@@ -230,14 +274,23 @@ with textbook():
                 "binary_cross_entropy(σ(x), y) when p = 1, without its clamp at −100.",
             ),
             references=("PyTorch F.binary_cross_entropy_with_logits",),
-            derivation=Derivation("input", (
-                Step(-(pw * y * sp.Derivative(sp.log(sigmoid(x)), x)) - (1 - y) * sp.Derivative(sp.log(1 - sigmoid(x)), x),
-                     "sum rule: p and y are constants"),
-                Step(-(pw * y * sp.Derivative(sigmoid(x), x) / sigmoid(x)) + (1 - y) * sp.Derivative(sigmoid(x), x) / (1 - sigmoid(x)),
-                     "chain rule: (ln u)′ = u′/u"),
-                Step(-(pw * y * (1 - sigmoid(x))) + (1 - y) * sigmoid(x), "σ′ = σ(1 − σ)"),
-                Step(sigmoid(x) * sp.Add(1, -y, pw * y) - pw * y, "collect the terms in σ(x)"),
-            )),
+            derivation=Derivation(
+                "input",
+                (
+                    Step(
+                        -(pw * y * sp.Derivative(sp.log(sigmoid(x)), x))
+                        - (1 - y) * sp.Derivative(sp.log(1 - sigmoid(x)), x),
+                        "sum rule: p and y are constants",
+                    ),
+                    Step(
+                        -(pw * y * sp.Derivative(sigmoid(x), x) / sigmoid(x))
+                        + (1 - y) * sp.Derivative(sigmoid(x), x) / (1 - sigmoid(x)),
+                        "chain rule: (ln u)′ = u′/u",
+                    ),
+                    Step(-(pw * y * (1 - sigmoid(x))) + (1 - y) * sigmoid(x), "σ′ = σ(1 − σ)"),
+                    Step(sigmoid(x) * sp.Add(1, -y, pw * y) - pw * y, "collect the terms in σ(x)"),
+                ),
+            ),
             torch="F.binary_cross_entropy_with_logits",
         ),
         Rule(
@@ -251,23 +304,31 @@ with textbook():
             derivative={"input": p[i] - q[i]},
             where=(
                 SOFTMAX,
-                Definition(q[k], (1 - smoothing) * sp.KroneckerDelta(k, c) + smoothing / n,
-                           text="the smoothed one-hot target"),
+                Definition(
+                    q[k], (1 - smoothing) * sp.KroneckerDelta(k, c) + smoothing / n, text="the smoothed one-hot target"
+                ),
                 MAX,
             ),
             stable=_neg_log_softmax(c) + smoothing / n * sp.Sum(X[c] - X[k], (k, 1, n)),
             stable_derivative={
-                "input": ((1 - sp.KroneckerDelta(i, c)) * sp.exp(X[i] - m)
-                          - sp.KroneckerDelta(i, c) * sp.Sum((1 - sp.KroneckerDelta(k, c)) * sp.exp(X[k] - m), (k, 1, n)))
+                "input": (
+                    (1 - sp.KroneckerDelta(i, c)) * sp.exp(X[i] - m)
+                    - sp.KroneckerDelta(i, c) * sp.Sum((1 - sp.KroneckerDelta(k, c)) * sp.exp(X[k] - m), (k, 1, n))
+                )
                 / sp.Sum(sp.exp(X[j] - m), (j, 1, n))
                 + smoothing * (sp.KroneckerDelta(i, c) - 1 / n),
             },
             identities=(
-                Identity(LSE - sp.Sum(q[k] * X[k], (k, 1, n)), -sp.Sum(q[k] * sp.log(p[k]), (k, 1, n)),
-                         note="the cross-entropy H(q, p) of the smoothed target and the softmax"),
-                Identity(LSE - sp.Sum(q[k] * X[k], (k, 1, n)),
-                         (1 - smoothing) * -sp.log(p[c]) + smoothing / n * sp.Sum(-sp.log(p[k]), (k, 1, n)),
-                         note="PyTorch's form"),
+                Identity(
+                    LSE - sp.Sum(q[k] * X[k], (k, 1, n)),
+                    -sp.Sum(q[k] * sp.log(p[k]), (k, 1, n)),
+                    note="the cross-entropy H(q, p) of the smoothed target and the softmax",
+                ),
+                Identity(
+                    LSE - sp.Sum(q[k] * X[k], (k, 1, n)),
+                    (1 - smoothing) * -sp.log(p[c]) + smoothing / n * sp.Sum(-sp.log(p[k]), (k, 1, n)),
+                    note="PyTorch's form",
+                ),
                 Identity(sp.Sum(p[k] - q[k], (k, 1, n)), 0, note="the gradient sums to 0"),
             ),
             notes=(
@@ -298,10 +359,16 @@ with textbook():
             stable=sp.Sum(q[k] * (m - X[k]), (k, 1, n)) + sp.Sum(q[k], (k, 1, n)) * _log_sum_exp_shifted(),
             stable_derivative={"input": sp.exp(X[i] - m) / sp.Sum(sp.exp(X[j] - m), (j, 1, n)) - q[i]},
             identities=(
-                Identity(sp.Sum(q[k] * (LSE - X[k]), (k, 1, n)), -sp.Sum(q[k] * sp.log(p[k]), (k, 1, n)),
-                         note="the cross-entropy H(q, p): q-weighted negative log-softmax"),
-                Identity(sp.Sum(q[k] * (LSE - X[k]), (k, 1, n)), LSE - sp.Sum(q[k] * X[k], (k, 1, n)),
-                         note="only because Σ_k q_k = 1"),
+                Identity(
+                    sp.Sum(q[k] * (LSE - X[k]), (k, 1, n)),
+                    -sp.Sum(q[k] * sp.log(p[k]), (k, 1, n)),
+                    note="the cross-entropy H(q, p): q-weighted negative log-softmax",
+                ),
+                Identity(
+                    sp.Sum(q[k] * (LSE - X[k]), (k, 1, n)),
+                    LSE - sp.Sum(q[k] * X[k], (k, 1, n)),
+                    note="only because Σ_k q_k = 1",
+                ),
                 Identity(sp.Sum(q[k], (k, 1, n)), 1, note="q lies on the simplex because y does"),
             ),
             notes=(
@@ -334,7 +401,10 @@ with textbook():
             id="kl_div",
             title="KL divergence (pointwise)",
             family="loss",
-            inputs=(Input("input", x, REAL, doc="ln q, a log-probability"), Input("target", yp, sp.Interval.Lopen(0, 1), doc="p, a probability")),
+            inputs=(
+                Input("input", x, REAL, doc="ln q, a log-probability"),
+                Input("target", yp, sp.Interval.Lopen(0, 1), doc="p, a probability"),
+            ),
             params=(KL_REDUCTION,),
             reduction=True,
             function=yp * (sp.log(yp) - x),
@@ -358,11 +428,13 @@ with textbook():
             function=sp.exp(y) * (y - x),
             derivative={"input": -sp.exp(y), "target": sp.exp(y) * sp.Add(y, -x, 1)},
             # where y − x + 1 cancels, subtract first the pair that is exact by Sterbenz's lemma
-            stable_derivative={"target": sp.Piecewise(
-                (sp.exp(y) * ((y + 1) - x), (y >= -2) & (y <= sp.Rational(-1, 2))),
-                (sp.exp(y) * (y - (x - 1)), (x >= sp.Rational(1, 2)) & (x <= 2)),
-                (sp.exp(y) * ((y - x) + 1), True),
-            )},
+            stable_derivative={
+                "target": sp.Piecewise(
+                    (sp.exp(y) * ((y + 1) - x), (y >= -2) & (y <= sp.Rational(-1, 2))),
+                    (sp.exp(y) * (y - (x - 1)), (x >= sp.Rational(1, 2)) & (x <= 2)),
+                    (sp.exp(y) * ((y - x) + 1), True),
+                )
+            },
             notes=("F.kl_div(..., log_target=True): both arguments are log-probabilities; no 0 · ln 0 to guard.",),
             references=("PyTorch F.kl_div",),
             torch="F.kl_div",
@@ -372,13 +444,18 @@ with textbook():
             id="poisson_nll_loss",
             title="Poisson NLL (log input)",
             family="loss",
-            inputs=(Input("input", x, REAL, doc="ln λ, the log-rate"), Input("target", y, sp.Interval(0, sp.oo), doc="a count")),
+            inputs=(
+                Input("input", x, REAL, doc="ln λ, the log-rate"),
+                Input("target", y, sp.Interval(0, sp.oo), doc="a count"),
+            ),
             params=(REDUCTION,),
             reduction=True,
             function=sp.exp(x) - y * x,
             derivative={"input": sp.exp(x) - y, "target": -x},
             # near y = 1: expm1(x) − (y − 1), both exact, instead of the cancelling e^x − y
-            stable_derivative={"input": sp.Piecewise((expm1(x) - (y - 1), sp.Abs(y - 1) < sp.Rational(1, 2)), (sp.exp(x) - y, True))},
+            stable_derivative={
+                "input": sp.Piecewise((expm1(x) - (y - 1), sp.Abs(y - 1) < sp.Rational(1, 2)), (sp.exp(x) - y, True))
+            },
             notes=(
                 "log_input=True (default): the input is ln λ, and the gradient eˣ − y = λ − y.",
                 "full=True adds Stirling's y ln y − y + ½ ln(2πy) for y > 1: no change to ∂/∂input.",
@@ -390,16 +467,30 @@ with textbook():
             id="poisson_nll_loss_rate",
             title="Poisson NLL (rate input)",
             family="loss",
-            inputs=(Input("input", x, sp.Interval(0, sp.oo), doc="λ, the rate"), Input("target", y, sp.Interval(0, sp.oo), doc="a count")),
-            params=(REDUCTION, Param("eps", sp.Rational(1, 10**8), eps, POSITIVE, samples=(sp.Rational(1, 2),),
-                                     doc="keeps the log finite at λ = 0")),
+            inputs=(
+                Input("input", x, sp.Interval(0, sp.oo), doc="λ, the rate"),
+                Input("target", y, sp.Interval(0, sp.oo), doc="a count"),
+            ),
+            params=(
+                REDUCTION,
+                Param(
+                    "eps",
+                    sp.Rational(1, 10**8),
+                    eps,
+                    POSITIVE,
+                    samples=(sp.Rational(1, 2),),
+                    doc="keeps the log finite at λ = 0",
+                ),
+            ),
             reduction=True,
             function=x - y * sp.log(x + eps),
             derivative={"input": 1 - y / (x + eps), "target": -sp.log(x + eps)},
             stable_derivative={
                 "input": ((x - y) + eps) / (x + eps),
                 # near λ = 1 the log is small: log1p of the exact difference λ − 1
-                "target": sp.Piecewise((-log1p((x - 1) + eps), sp.Abs(x - 1) < sp.Rational(1, 2)), (-sp.log(x + eps), True)),
+                "target": sp.Piecewise(
+                    (-log1p((x - 1) + eps), sp.Abs(x - 1) < sp.Rational(1, 2)), (-sp.log(x + eps), True)
+                ),
             },
             notes=("F.poisson_nll_loss(..., log_input=False): the input is the rate λ itself.",),
             references=("PyTorch F.poisson_nll_loss",),
@@ -457,8 +548,15 @@ with textbook():
             reduction=True,
             function=HINGE,
             derivative={"input": -y * Indicator(y * x < 1)},
-            kinks=(Kink(at=1 / y, left=-(1 + y) / 2, right=(1 - y) / 2, torch=0,
-                        note="x·y = 1: torch.relu(1 − y·x) gives 0 there"),),
+            kinks=(
+                Kink(
+                    at=1 / y,
+                    left=-(1 + y) / 2,
+                    right=(1 - y) / 2,
+                    torch=0,
+                    note="x·y = 1: torch.relu(1 − y·x) gives 0 there",
+                ),
+            ),
             notes=(
                 "No PyTorch functional: written torch.relu(1 − y * x) (or F.relu), whose gradient at x·y = 1 is 0.",
                 "The SVM loss; multi-class: F.multi_margin_loss.",
@@ -474,8 +572,15 @@ with textbook():
             reduction=True,
             function=sp.Piecewise((x, sp.Eq(y, 1)), (sp.Max(0, margin - x), sp.Eq(y, -1))),
             derivative={"input": sp.Piecewise((1, sp.Eq(y, 1)), (-Indicator(x <= margin), sp.Eq(y, -1)))},
-            kinks=(Kink(at=margin, left=y, right=(1 + y) / 2, torch=y,
-                        note="a kink only for y = −1; PyTorch's clamp_min passes gradient −1 at x = Δ"),),
+            kinks=(
+                Kink(
+                    at=margin,
+                    left=y,
+                    right=(1 + y) / 2,
+                    torch=y,
+                    note="a kink only for y = −1; PyTorch's clamp_min passes gradient −1 at x = Δ",
+                ),
+            ),
             notes=(
                 "At x = Δ (y = −1) PyTorch's gradient is −1, not 0 as relu would give: clamp_min(Δ − x, 0) keeps"
                 " the gradient at its bound.",

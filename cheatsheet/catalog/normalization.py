@@ -38,7 +38,8 @@ def _eps(default: sp.Rational, samples: tuple[sp.Rational, ...], doc: str) -> Pa
 
 LN_EPS = _eps(sp.Rational(1, 10**5), (), "added to the variance inside the square root")
 RMS_EPS = _eps(
-    sp.Rational(1, 2**52), (),
+    sp.Rational(1, 2**52),
+    (),
     "added to the mean square inside the square root (PyTorch's eps=None: torch.finfo(dtype).eps)",
 )
 NORM_EPS = _eps(sp.Rational(1, 10**12), (sp.Rational(3, 2),), "lower bound of the norm in the denominator")
@@ -78,8 +79,11 @@ with textbook():
             stable=xhat[i],
             where=(MU, SIGMA, XHAT),
             identities=(
-                Identity(sp.Sum(sp.Add(n * d(i, k), -1, -(xhat[i] * xhat[k])) / (n * sigma), (k, 1, n)), 0,
-                         note="J·1 = 0: a common shift of the inputs changes nothing"),
+                Identity(
+                    sp.Sum(sp.Add(n * d(i, k), -1, -(xhat[i] * xhat[k])) / (n * sigma), (k, 1, n)),
+                    0,
+                    note="J·1 = 0: a common shift of the inputs changes nothing",
+                ),
             ),
             notes=(
                 "Over the last dimension, without the affine γ, β (F.layer_norm's weight=None, bias=None).",
@@ -87,16 +91,28 @@ with textbook():
                 "J is symmetric; its rows sum to 0, so the input gradient Jᵀg always sums to 0.",
             ),
             references=("PyTorch F.layer_norm", "Ba, Kiros & Hinton 2016"),
-            derivation=Derivation("input", (
-                Step(1 / sigma * sp.Derivative(X[i] - mu, X[j]) - (X[i] - mu) / sigma**2 * sp.Derivative(sigma, X[j]),
-                     "quotient rule: μ and σ̂ depend on every xⱼ"),
-                Step((d(i, j) - 1 / n) / sigma
-                     - (X[i] - mu) / sigma**2 * (sp.Sum((X[k] - mu) * (d(k, j) - 1 / n), (k, 1, n)) / (n * sigma)),
-                     "∂μ/∂xⱼ = 1/n; chain rule on σ̂ = √(Σₖ (xₖ − μ)²/n + ε)"),
-                Step((d(i, j) - 1 / n) / sigma - (X[i] - mu) / sigma**2 * ((X[j] - mu) / (n * sigma)),
-                     "δₖⱼ picks xⱼ − μ, and Σₖ (xₖ − μ) = 0"),
-                Step(sp.Add(n * d(i, j), -1, -(xhat[i] * xhat[j])) / (n * sigma), "(xₖ − μ)/σ̂ = x̂ₖ; multiply by n/n"),
-            )),
+            derivation=Derivation(
+                "input",
+                (
+                    Step(
+                        1 / sigma * sp.Derivative(X[i] - mu, X[j])
+                        - (X[i] - mu) / sigma**2 * sp.Derivative(sigma, X[j]),
+                        "quotient rule: μ and σ̂ depend on every xⱼ",
+                    ),
+                    Step(
+                        (d(i, j) - 1 / n) / sigma
+                        - (X[i] - mu) / sigma**2 * (sp.Sum((X[k] - mu) * (d(k, j) - 1 / n), (k, 1, n)) / (n * sigma)),
+                        "∂μ/∂xⱼ = 1/n; chain rule on σ̂ = √(Σₖ (xₖ − μ)²/n + ε)",
+                    ),
+                    Step(
+                        (d(i, j) - 1 / n) / sigma - (X[i] - mu) / sigma**2 * ((X[j] - mu) / (n * sigma)),
+                        "δₖⱼ picks xⱼ − μ, and Σₖ (xₖ − μ) = 0",
+                    ),
+                    Step(
+                        sp.Add(n * d(i, j), -1, -(xhat[i] * xhat[j])) / (n * sigma), "(xₖ − μ)/σ̂ = x̂ₖ; multiply by n/n"
+                    ),
+                ),
+            ),
             torch="F.layer_norm",
         ),
         Rule(
@@ -155,8 +171,11 @@ with textbook():
             ),
             where=(NORM, UNIT),
             identities=(
-                Identity(sp.Sum((d(i, k) - xhat[i] * xhat[k]) * xhat[k], (k, 1, n)), 0,
-                         note="(I − x̂ x̂ᵀ) x̂ = 0: above ε, scaling x leaves x/‖x‖ unchanged"),
+                Identity(
+                    sp.Sum((d(i, k) - xhat[i] * xhat[k]) * xhat[k], (k, 1, n)),
+                    0,
+                    note="(I − x̂ x̂ᵀ) x̂ = 0: above ε, scaling x leaves x/‖x‖ unchanged",
+                ),
             ),
             notes=(
                 "F.normalize(x, p=2, dim=-1): above ε the Jacobian is (I − x̂ x̂ᵀ)/‖x‖, the projection orthogonal to x̂ over ‖x‖.",

@@ -84,23 +84,34 @@ with textbook():
                 Identity(sp.Sum(p[k], (k, 1, n)), 1, note="the outputs sum to 1"),
                 Identity(p[i] * (d(i, j) - p[j]), d(i, j) * p[i] - p[i] * p[j], note="J = diag(p) − p pᵀ"),
                 Identity(p[i] * (d(i, j) - p[j]), p[j] * (d(j, i) - p[i]), note="J is symmetric"),
-                Identity(sp.Sum(p[i] * (d(i, k) - p[k]), (k, 1, n)), 0,
-                         note="J·1 = 0: adding a constant to every logit changes nothing"),
+                Identity(
+                    sp.Sum(p[i] * (d(i, k) - p[k]), (k, 1, n)),
+                    0,
+                    note="J·1 = 0: adding a constant to every logit changes nothing",
+                ),
             ),
             notes=(
                 "In matrix form J = diag(p) − p pᵀ: symmetric, and J·1 = 0 (softmax(x + c) = softmax(x)).",
                 "Evaluate pₖ as 1 / Σⱼ exp(xⱼ − xₖ) (or shift the logits by their maximum): exp(xₖ) overflows above 709.",
             ),
             references=("PyTorch F.softmax", "Bridle 1990"),
-            derivation=Derivation("input", (
-                Step(sp.Derivative(sp.exp(X[i]) / EXP_SUM, X[j]), "softmax: pᵢ = exp(xᵢ)/Σₖ exp(xₖ)"),
-                Step(1 / EXP_SUM * sp.Derivative(sp.exp(X[i]), X[j]) - sp.exp(X[i]) / EXP_SUM**2 * sp.Derivative(EXP_SUM, X[j]),
-                     "quotient rule"),
-                Step(d(i, j) * sp.exp(X[i]) / EXP_SUM - sp.exp(X[i]) * sp.exp(X[j]) / EXP_SUM**2,
-                     "∂exp(xᵢ)/∂xⱼ = δᵢⱼ exp(xᵢ); in the sum only the term k = j depends on xⱼ"),
-                Step(sp.exp(X[i]) / EXP_SUM * (d(i, j) - sp.exp(X[j]) / EXP_SUM), "factor out exp(xᵢ)/Σₖ exp(xₖ)"),
-                Step(p[i] * (d(i, j) - p[j]), "exp(xₖ)/Σₗ exp(xₗ) = pₖ"),
-            )),
+            derivation=Derivation(
+                "input",
+                (
+                    Step(sp.Derivative(sp.exp(X[i]) / EXP_SUM, X[j]), "softmax: pᵢ = exp(xᵢ)/Σₖ exp(xₖ)"),
+                    Step(
+                        1 / EXP_SUM * sp.Derivative(sp.exp(X[i]), X[j])
+                        - sp.exp(X[i]) / EXP_SUM**2 * sp.Derivative(EXP_SUM, X[j]),
+                        "quotient rule",
+                    ),
+                    Step(
+                        d(i, j) * sp.exp(X[i]) / EXP_SUM - sp.exp(X[i]) * sp.exp(X[j]) / EXP_SUM**2,
+                        "∂exp(xᵢ)/∂xⱼ = δᵢⱼ exp(xᵢ); in the sum only the term k = j depends on xⱼ",
+                    ),
+                    Step(sp.exp(X[i]) / EXP_SUM * (d(i, j) - sp.exp(X[j]) / EXP_SUM), "factor out exp(xᵢ)/Σₖ exp(xₖ)"),
+                    Step(p[i] * (d(i, j) - p[j]), "exp(xₖ)/Σₗ exp(xₗ) = pₖ"),
+                ),
+            ),
             torch="F.softmax",
             torch_kwargs={"dim": -1},
         ),
@@ -130,20 +141,35 @@ with textbook():
             where=(SOFTMAX,),
             stable_derivative=_delta_minus(p),
             identities=(
-                Identity(sp.Sum(d(i, k) - p[k], (k, 1, n)), 0, note="J·1 = 0: adding a constant to every logit changes nothing"),
+                Identity(
+                    sp.Sum(d(i, k) - p[k], (k, 1, n)),
+                    0,
+                    note="J·1 = 0: adding a constant to every logit changes nothing",
+                ),
             ),
             notes=(
                 "ln softmax(x)ᵢ = xᵢ − logsumexp(x): the Jacobian is δᵢⱼ − pⱼ, no factor pᵢ.",
                 "Prefer it to ln(softmax(x)): for very negative logits softmax underflows to 0 and its log to −∞.",
             ),
             references=("PyTorch F.log_softmax",),
-            derivation=Derivation("input", (
-                Step(sp.Derivative(sp.log(sp.exp(X[i]) / EXP_SUM), X[j]), "log_softmax(x)ᵢ = ln pᵢ with pᵢ = exp(xᵢ)/Σₖ exp(xₖ)"),
-                Step(sp.Derivative(X[i] - sp.log(EXP_SUM), X[j]), "ln(a/b) = ln a − ln b and ln exp(xᵢ) = xᵢ"),
-                Step(sp.Derivative(X[i], X[j]) - 1 / EXP_SUM * sp.Derivative(EXP_SUM, X[j]), "chain rule: (ln u)′ = u′/u"),
-                Step(d(i, j) - sp.exp(X[j]) / EXP_SUM, "∂xᵢ/∂xⱼ = δᵢⱼ; in the sum only the term k = j depends on xⱼ"),
-                Step(d(i, j) - p[j], "exp(xⱼ)/Σₖ exp(xₖ) = pⱼ"),
-            )),
+            derivation=Derivation(
+                "input",
+                (
+                    Step(
+                        sp.Derivative(sp.log(sp.exp(X[i]) / EXP_SUM), X[j]),
+                        "log_softmax(x)ᵢ = ln pᵢ with pᵢ = exp(xᵢ)/Σₖ exp(xₖ)",
+                    ),
+                    Step(sp.Derivative(X[i] - sp.log(EXP_SUM), X[j]), "ln(a/b) = ln a − ln b and ln exp(xᵢ) = xᵢ"),
+                    Step(
+                        sp.Derivative(X[i], X[j]) - 1 / EXP_SUM * sp.Derivative(EXP_SUM, X[j]),
+                        "chain rule: (ln u)′ = u′/u",
+                    ),
+                    Step(
+                        d(i, j) - sp.exp(X[j]) / EXP_SUM, "∂xᵢ/∂xⱼ = δᵢⱼ; in the sum only the term k = j depends on xⱼ"
+                    ),
+                    Step(d(i, j) - p[j], "exp(xⱼ)/Σₖ exp(xₖ) = pⱼ"),
+                ),
+            ),
             torch="F.log_softmax",
             torch_kwargs={"dim": -1},
         ),
@@ -179,8 +205,11 @@ with textbook():
             },
             where=(SOFTMAX_T,),
             identities=(
-                Identity(sp.Sum(p[k] * (X[k] - sp.Sum(p[j] * X[j], (j, 1, n))), (k, 1, n)), 0,
-                         note="Σ_i ∂p_i/∂T = 0: the outputs stay a distribution"),
+                Identity(
+                    sp.Sum(p[k] * (X[k] - sp.Sum(p[j] * X[j], (j, 1, n))), (k, 1, n)),
+                    0,
+                    note="Σ_i ∂p_i/∂T = 0: the outputs stay a distribution",
+                ),
             ),
             notes=(
                 "softmax(x/T): the Jacobian is the softmax Jacobian at x/T divided by T.",
@@ -200,11 +229,14 @@ with textbook():
             where=(SOFTMAX, MAX),
             notes=("The gradient of logsumexp is the softmax (so its Hessian is the softmax Jacobian).",),
             references=("PyTorch torch.logsumexp",),
-            derivation=Derivation("input", (
-                Step(1 / EXP_SUM * sp.Derivative(EXP_SUM, X[i]), "chain rule: (ln u)′ = u′/u"),
-                Step(sp.exp(X[i]) / EXP_SUM, "in the sum only the term k = i depends on xᵢ"),
-                Step(p[i], "exp(xᵢ)/Σₖ exp(xₖ) = softmax(x)ᵢ = pᵢ"),
-            )),
+            derivation=Derivation(
+                "input",
+                (
+                    Step(1 / EXP_SUM * sp.Derivative(EXP_SUM, X[i]), "chain rule: (ln u)′ = u′/u"),
+                    Step(sp.exp(X[i]) / EXP_SUM, "in the sum only the term k = i depends on xᵢ"),
+                    Step(p[i], "exp(xᵢ)/Σₖ exp(xₖ) = softmax(x)ᵢ = pᵢ"),
+                ),
+            ),
             torch="torch.logsumexp",
             torch_kwargs={"dim": -1},
         ),

@@ -1,9 +1,5 @@
-"""Reading what users type and write: the safe grammar, `check` claims and rule files.
-
-The grammar (text to sympy, never ``eval`` or ``sympify``): :mod:`.errors` (errors and limits, no sympy),
-:mod:`.lexer` → :mod:`.parser` → :mod:`.lower`, with the vocabulary in :mod:`.functions`; :mod:`.parse` is the
-entry (``parse``, ``parse_expression``, ``parse_constant``). :mod:`.numbers` reads numbers of every Python type,
-:mod:`.domains` reads domains.
+"""Checking what users claim and write: `check` claims, rule files and plugin catalogs, read with the safe
+grammar of :mod:`cheatsheet.grammar` and verified by :mod:`cheatsheet.verifier`.
 
 ``check``: :mod:`.claim_inputs` reads its arguments, :mod:`.claim` verifies the claim, :mod:`.check_result`
 words the verdict; :mod:`.forms` holds the expression forms it shares with rule files.

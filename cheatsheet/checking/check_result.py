@@ -104,7 +104,9 @@ class CheckResult:
             "not_differentiable": [dict(nd) for nd in self.not_differentiable],
             "reason": self.reason,
             "counterexample": asdict(cx) if cx is not None else None,
-            "derivative": {"text": self.derivative_text, "latex": self.derivative_latex} if self.derivative_text else None,
+            "derivative": {"text": self.derivative_text, "latex": self.derivative_latex}
+            if self.derivative_text
+            else None,
         }
 
     # ------------------------------------------------------------------ the report's parts
@@ -114,17 +116,25 @@ class CheckResult:
     def _true_lines(self) -> list[str]:
         lines = [f"TRUE: d/d{self.wrt} [{self.function}] = {self.claim}{self._given()}"]
         if self.status == "proved":
-            how = [c.method.replace("symbolic (", "symbolically (") for c in self.verdict.checks
-                   if c.status == "proved" and c.method != AT_BREAKPOINT]
+            how = [
+                c.method.replace("symbolic (", "symbolically (")
+                for c in self.verdict.checks
+                if c.status == "proved" and c.method != AT_BREAKPOINT
+            ]
             lines.append(f"  proved {'; '.join(dict.fromkeys(how)) or 'symbolically'}")
         else:
             lines.append(f"  checked numerically, not proved ({self.reason})")
         lines += [f"  {_not_differentiable_text(nd)}" for nd in self.not_differentiable]
-        exact = [c.claim.rpartition(" at ")[2] for c in self.verdict.checks
-                 if c.method == AT_BREAKPOINT and c.detail.startswith("F is differentiable")]
+        exact = [
+            c.claim.rpartition(" at ")[2]
+            for c in self.verdict.checks
+            if c.method == AT_BREAKPOINT and c.detail.startswith("F is differentiable")
+        ]
         if exact:
-            lines.append(f"  exactly at the breakpoint{'s' if len(exact) > 1 else ''} {', '.join(exact)}: "
-                         f"F is differentiable and the claim gives its derivative")
+            lines.append(
+                f"  exactly at the breakpoint{'s' if len(exact) > 1 else ''} {', '.join(exact)}: "
+                f"F is differentiable and the claim gives its derivative"
+            )
         return lines
 
     def _false_lines(self) -> list[str]:
@@ -155,8 +165,10 @@ class CheckResult:
         if self.holds:
             return f"compared at {v.points} points with 60-digit arithmetic, largest relative difference {v.max_residual:.1e}"
         if cx is not None and "where the residue of the proof attempt shows" in cx.claim:
-            return (f"the {v.points} sample points agreed; the proof attempt left a residue, and the verifier found "
-                    "where it is not zero")
+            return (
+                f"the {v.points} sample points agreed; the proof attempt left a residue, and the verifier found "
+                "where it is not zero"
+            )
         if cx is not None and ("at a breakpoint" in cx.claim or "at a kink" in cx.claim):
             return f"the {v.points} sample points agreed; exactly on the breakpoint, the claim is wrong"
         if cx is not None and v.points == 0:
@@ -193,6 +205,9 @@ def _not_differentiable_text(nd: Mapping[str, Any]) -> str:
         return f"except at {at}, where F is not defined"
     lo, hi = nd.get("subdifferential", ("?", "?"))
     value = nd.get("value")
-    said = f"the claim gives {value}, inside the subdifferential [{lo}, {hi}]" if value is not None else (
-        f"the claim gives no value there (the subdifferential is [{lo}, {hi}])")
+    said = (
+        f"the claim gives {value}, inside the subdifferential [{lo}, {hi}]"
+        if value is not None
+        else (f"the claim gives no value there (the subdifferential is [{lo}, {hi}])")
+    )
     return f"at {at}, where F has a kink (it is not differentiable there): {said}"

@@ -1,6 +1,6 @@
 """Check anyone's derivative: is CLAIM the derivative of F? (``cheatsheet.check``, ``cheatsheet check``)
 
-Both expressions are read by the safe parser (:mod:`cheatsheet.checking.parse`), parameters are substituted
+Both expressions are read by the safe parser (:mod:`cheatsheet.grammar.parse`), parameters are substituted
 as exact numbers (:mod:`cheatsheet.checking.claim_inputs`), and the pair becomes a one-off
 :class:`~cheatsheet.rule.Rule` that the catalog's own verifier checks (randomized 60-digit identity testing,
 a numerical derivative, and a symbolic proof attempt). Nobody declares domains here, so each variable's real
@@ -25,8 +25,8 @@ import sympy as sp
 
 from cheatsheet.checking.check_result import CheckResult
 from cheatsheet.checking.claim_inputs import read_claim
-from cheatsheet.checking.errors import InputError
 from cheatsheet.checking.forms import readable_derivative, without_distributions
+from cheatsheet.grammar.errors import InputError
 from cheatsheet.notation import Indicator
 from cheatsheet.printing.grammar import to_text
 from cheatsheet.rule import Input, Rule, RuleError
@@ -54,19 +54,28 @@ def check(
     """Is ``claim`` the derivative of ``f`` w.r.t. ``wrt``? Both are text in the safe grammar.
 
     ``wrt`` defaults to F's only variable (or ``x``). Parameters (``a=2``, or ``params={"a": "1/3"}``)
-    are substituted as exact numbers (see :func:`~cheatsheet.checking.numbers.exact_number`); ``domain={"x": "positive"}``,
+    are substituted as exact numbers (see :func:`~cheatsheet.grammar.numbers.exact_number`); ``domain={"x": "positive"}``,
     or as on the command line ``domain="x=positive"`` or a list of such strings, gives a variable's domain
     (otherwise it is inferred from F). Names are read as the grammar reads them: ``wrt="α"`` is ``alpha``.
     Returns a :class:`CheckResult` (true or false, with its evidence); raises
-    :class:`~cheatsheet.checking.errors.InputError` (a :class:`~cheatsheet.checking.errors.ParseError` with the
+    :class:`~cheatsheet.grammar.errors.InputError` (a :class:`~cheatsheet.grammar.errors.ParseError` with the
     column for text that is not in the grammar, a ``TimeLimitError`` when the verification runs past ``timeout``
     seconds).
     """
     given = read_claim(f, claim, wrt, domain, params, kwargs)
     # everything from here on (even substituting a parameter: 10^a with a = 1e10) runs under the time limit
     try:
-        out = run_limited(_verify, given.f.expr, given.claim.expr, given.params, given.variables, given.wrt,
-                          given.domains, prove, seconds=timeout)
+        out = run_limited(
+            _verify,
+            given.f.expr,
+            given.claim.expr,
+            given.params,
+            given.variables,
+            given.wrt,
+            given.domains,
+            prove,
+            seconds=timeout,
+        )
     except TimeLimitError as exc:
         raise TimeLimitError(
             f"{exc}. Steep functions such as sin(exp(exp(x))) need a narrower domain, e.g. --domain {given.wrt}=(-3, 3)"
@@ -92,7 +101,12 @@ def check(
 
 # ------------------------------------------------------------------ in the child
 def _verify(
-    f: sp.Basic, claim: sp.Basic, pvals: dict[str, sp.Expr], names: list[str], wrt: str, given: dict[str, sp.Set],
+    f: sp.Basic,
+    claim: sp.Basic,
+    pvals: dict[str, sp.Expr],
+    names: list[str],
+    wrt: str,
+    given: dict[str, sp.Set],
     prove: bool,
 ) -> dict[str, Any]:
     """In the child: substitute the parameters, infer domains, build the one-off rule, verify it, and
@@ -159,14 +173,18 @@ def _symbol(name: str, domain: sp.Set) -> sp.Symbol:
     return sp.Symbol(name, real=True)
 
 
-def _one_off_rule(f: sp.Basic, claim: sp.Basic, symbols: Mapping[str, sp.Symbol], domains: Mapping[str, sp.Set],
-                  wrt: str) -> Rule:
+def _one_off_rule(
+    f: sp.Basic, claim: sp.Basic, symbols: Mapping[str, sp.Symbol], domains: Mapping[str, sp.Set], wrt: str
+) -> Rule:
     """The claim as a rule the verifier checks: F's derivative w.r.t. ``wrt`` is CLAIM on the domains."""
     try:
         return Rule(
-            id="check", title="check", family="custom",
+            id="check",
+            title="check",
+            family="custom",
             inputs=tuple(Input(n, s, domains[n]) for n, s in symbols.items()),
-            function=without_distributions(f), derivative={wrt: claim},
+            function=without_distributions(f),
+            derivative={wrt: claim},
         )
     except RuleError as exc:
         raise InputError(str(exc).replace("rule 'check': ", "")) from None
@@ -225,8 +243,11 @@ def _sharpen(verdict: Verdict, rule: Any, var: sp.Symbol) -> Verdict:
     true = sp.diff(to_elementary(rule.function), var)
     claim = to_elementary(rule.derivatives[next(iter(rule.derivatives))])
     # a point beside a breakpoint 1e-70 away is printed with more than 60 digits: read them all
-    subs = {s: sp.Float(cx.point[s.name], max(60, len(cx.point[s.name])))
-            for s in true.free_symbols | claim.free_symbols if s.name in cx.point}
+    subs = {
+        s: sp.Float(cx.point[s.name], max(60, len(cx.point[s.name])))
+        for s in true.free_symbols | claim.free_symbols
+        if s.name in cx.point
+    }
     for digits in (20, 30, 45):
         a, b = sp.N(true.subs(subs), digits), sp.N(claim.subs(subs), digits)
         if str(a) != str(b):
@@ -288,5 +309,3 @@ def _set_text(name: str, domain: sp.Set) -> str:
         else:
             out.append(f"{lo}{name}{hi}" if lo or hi else f"{name} real")
     return " or ".join(out)
-
-

@@ -3,7 +3,7 @@ as exact numbers, the variable to differentiate by, and the domains given for th
 
 Values come from Python callers and from the command line alike, so every type is tested on ``type(value)``
 (no method of an unexpected object runs) and names are read as the grammar reads them (``α`` is ``alpha``).
-Every mistake is an :class:`~cheatsheet.checking.errors.InputError` (exit status 2) that names the option.
+Every mistake is an :class:`~cheatsheet.grammar.errors.InputError` (exit status 2) that names the option.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from typing import Any
 
 import sympy as sp
 
-from cheatsheet.checking.domains import parse_domain
-from cheatsheet.checking.errors import InputError, InputTypeError, ParseError
-from cheatsheet.checking.functions import RESERVED
-from cheatsheet.checking.lexer import variable_name
-from cheatsheet.checking.numbers import exact_number, type_name
-from cheatsheet.checking.parse import Parsed, parse_expression
+from cheatsheet.grammar.domains import parse_domain
+from cheatsheet.grammar.errors import InputError, InputTypeError, ParseError
+from cheatsheet.grammar.functions import RESERVED
+from cheatsheet.grammar.lexer import variable_name
+from cheatsheet.grammar.numbers import exact_number, type_name
+from cheatsheet.grammar.parse import Parsed, parse_expression
 from cheatsheet.names import suggestion
 
 __all__ = ["ClaimInputs", "read_claim"]
@@ -49,8 +49,13 @@ def read_claim(f: Any, claim: Any, wrt: Any, domain: Any, params: Any, kwargs: M
     for n in pc.names:
         if n not in pvals and n not in pf.names and n != wrt:
             hint = suggestion(n, variables, ignore_case=True)
-            raise ParseError(f"CLAIM uses {n!r}, which F does not", column=pc.positions[n], text=claim,
-                             hint=hint or "The derivative can only depend on F's variables and parameters.", source="CLAIM")
+            raise ParseError(
+                f"CLAIM uses {n!r}, which F does not",
+                column=pc.positions[n],
+                text=claim,
+                hint=hint or "The derivative can only depend on F's variables and parameters.",
+                source="CLAIM",
+            )
     wrt = _chosen_wrt(wrt, variables, pvals)
     variables = [wrt] + [v for v in variables if v != wrt]  # the derivative w.r.t. a variable F does not use is 0
     return ClaimInputs(pf, pc, wrt, variables, pvals, _given_domains(domain, variables))
@@ -106,7 +111,9 @@ def _chosen_wrt(wrt: str | None, variables: list[str], pvals: Mapping[str, sp.Ex
 def _params(params: Any, kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """NAME -> value from ``params`` (a mapping) and keyword arguments (which win), names as the grammar reads them."""
     if params is not None and not issubclass(type(params), Mapping):
-        raise InputTypeError(f"params: expected a mapping of names to numbers such as {{'a': 2}}, got {type_name(params)}")
+        raise InputTypeError(
+            f"params: expected a mapping of names to numbers such as {{'a': 2}}, got {type_name(params)}"
+        )
     out: dict[str, Any] = {}
     for key, value in [*(params if params is not None else {}).items(), *kwargs.items()]:
         out[_name(key, "--param")] = value
@@ -114,7 +121,7 @@ def _params(params: Any, kwargs: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _param_values(values: Mapping[str, Any], pf: Parsed, pc: Parsed) -> dict[str, sp.Expr]:
-    """Each parameter as an exact real number (see :func:`~cheatsheet.checking.numbers.exact_number`: numbers,
+    """Each parameter as an exact real number (see :func:`~cheatsheet.grammar.numbers.exact_number`: numbers,
     or text in the grammar; never ``sympify``); a name neither F nor CLAIM uses is refused."""
     everywhere = set(pf.names) | set(pc.names)
     pvals: dict[str, sp.Expr] = {}
@@ -135,7 +142,9 @@ def _given_domains(domain: Any, variables: list[str]) -> dict[str, sp.Set]:
     for name, value in _domains(domain).items():
         if name not in variables:
             hint = suggestion(name, variables, ignore_case=True)
-            raise InputError(f"--domain {name}: F has no variable {name!r}. {hint or 'Its variables: ' + ', '.join(variables) + '.'}")
+            raise InputError(
+                f"--domain {name}: F has no variable {name!r}. {hint or 'Its variables: ' + ', '.join(variables) + '.'}"
+            )
         given[name] = _domain_value(name, value)
     return given
 

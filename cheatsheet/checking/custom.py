@@ -17,11 +17,11 @@ from typing import Any
 
 import sympy as sp
 
-from cheatsheet.checking.errors import InputError
 from cheatsheet.checking.forms import readable_derivative
 from cheatsheet.checking.plugins import load_plugins
 from cheatsheet.checking.problems import CustomRuleError, Problem
 from cheatsheet.checking.rulefile import read_rule_file
+from cheatsheet.grammar.errors import InputError
 from cheatsheet.printing.grammar import to_text
 from cheatsheet.rule import FAMILIES, Rule
 from cheatsheet.timelimit import run_limited
@@ -53,7 +53,9 @@ def load_for_build(
     """The rules ``cheatsheet build --rules FILE`` adds: :func:`load_custom_rules` against the built-in
     rules given, returning the rules; raises :class:`CustomRuleError` (``exit_code`` 2 or 1) before
     anything is written."""
-    loaded = load_custom_rules(paths, plugins=plugins, builtin=[r.id for r in builtin] or None, verify=verify, timeout=timeout)
+    loaded = load_custom_rules(
+        paths, plugins=plugins, builtin=[r.id for r in builtin] or None, verify=verify, timeout=timeout
+    )
     return [v.rule for v in loaded]
 
 
@@ -83,7 +85,10 @@ def load_custom_rules(
 
 
 def verify_custom(
-    rules: Sequence[Rule], sources: Mapping[str, str] | None = None, *, timeout: float | None = VERIFY_SECONDS,
+    rules: Sequence[Rule],
+    sources: Mapping[str, str] | None = None,
+    *,
+    timeout: float | None = VERIFY_SECONDS,
     prove: bool = True,
 ) -> list[Verdict]:
     """Verify each rule as the catalog is verified (each in a child under ``timeout`` seconds).
@@ -104,8 +109,13 @@ def verify_custom(
             broken.append(Problem(where, f"rule {rule.id!r}: {exc}"))
             continue
         if "error" in out:
-            broken.append(Problem(where, f"rule {rule.id!r} cannot be verified: {out['error']}. Declare the inputs' "
-                                         "domains ([[rule.inputs]] domain = \"positive\", \"(0, 1)\", ...)"))
+            broken.append(
+                Problem(
+                    where,
+                    f"rule {rule.id!r} cannot be verified: {out['error']}. Declare the inputs' "
+                    'domains ([[rule.inputs]] domain = "positive", "(0, 1)", ...)',
+                )
+            )
             continue
         verdict: Verdict = out["verdict"]
         verdicts.append(verdict)
@@ -146,7 +156,9 @@ def _loaded(paths: Iterable[str | os.PathLike[str]], plugins: bool, problems: li
     return loaded
 
 
-def _unique(loaded: list[tuple[Rule, str]], builtin: Mapping[str, str], problems: list[Problem]) -> list[tuple[Rule, str]]:
+def _unique(
+    loaded: list[tuple[Rule, str]], builtin: Mapping[str, str], problems: list[Problem]
+) -> list[tuple[Rule, str]]:
     """The rules whose ids are new: a clash with a built-in rule or an id seen before is added to ``problems``."""
     seen: dict[str, str] = {}
     unique: list[tuple[Rule, str]] = []
@@ -154,10 +166,17 @@ def _unique(loaded: list[tuple[Rule, str]], builtin: Mapping[str, str], problems
         if rule.id in builtin:
             fam = builtin[rule.id]
             family = f" ({FAMILIES.get(fam, fam)})" if fam else ""
-            problems.append(Problem(where, f"rule id {rule.id!r} clashes with the built-in rule {rule.id!r}{family}. "
-                                           f"Choose another id, e.g. {rule.id + '_custom'!r}"))
+            problems.append(
+                Problem(
+                    where,
+                    f"rule id {rule.id!r} clashes with the built-in rule {rule.id!r}{family}. "
+                    f"Choose another id, e.g. {rule.id + '_custom'!r}",
+                )
+            )
         elif rule.id in seen:
-            problems.append(Problem(where, f"rule id {rule.id!r} is defined twice (first at {seen[rule.id]}); ids must be unique"))
+            problems.append(
+                Problem(where, f"rule id {rule.id!r} is defined twice (first at {seen[rule.id]}); ids must be unique")
+            )
         else:
             seen[rule.id] = where
             unique.append((rule, where))
@@ -234,6 +253,7 @@ def _real_at(fn: Any, point: list[Any]) -> bool:
         try:
             value = mpmath.mpmathify(fn(*point))
             return bool(mpmath.isfinite(value)) and (
-                not isinstance(value, mpmath.mpc) or abs(value.imag) <= 1e-25 * (1 + abs(value.real)))
+                not isinstance(value, mpmath.mpc) or abs(value.imag) <= 1e-25 * (1 + abs(value.real))
+            )
         except (ZeroDivisionError, ValueError, OverflowError, TypeError):
             return False

@@ -24,7 +24,9 @@ def without_distributions(expr: sp.Basic) -> sp.Basic:
     if expr.has(sp.sign):
         expr = expr.replace(sp.sign, lambda u: sp.Piecewise((1, u > 0), (-1, u < 0), (0, True)))
     if expr.has(sp.Heaviside):
-        expr = expr.replace(sp.Heaviside, lambda u, *h: sp.Piecewise((1, u > 0), (0, u < 0), (h[0] if h else sp.S.Half, True)))
+        expr = expr.replace(
+            sp.Heaviside, lambda u, *h: sp.Piecewise((1, u > 0), (0, u < 0), (h[0] if h else sp.S.Half, True))
+        )
     return expr
 
 

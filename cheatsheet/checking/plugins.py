@@ -17,9 +17,9 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from cheatsheet.checking.errors import InputError
 from cheatsheet.checking.problems import CustomRuleError, Problem
 from cheatsheet.checking.rulefile import read_rule_file
+from cheatsheet.grammar.errors import InputError
 from cheatsheet.rule import Rule
 from cheatsheet.timelimit import TimeLimitError, run_limited
 
@@ -72,7 +72,9 @@ def _add_item(item: Any, origin: str, found: list[tuple[Rule, str]], problems: l
         except CustomRuleError as exc:
             problems.extend(Problem(f"{origin}: {p.location}", p.message) for p in exc.problems)
     else:
-        problems.append(Problem(origin, f"gave {type(item).__name__!s}; expected Rule objects or paths of TOML rule files"))
+        problems.append(
+            Problem(origin, f"gave {type(item).__name__!s}; expected Rule objects or paths of TOML rule files")
+        )
 
 
 def _entry_points(group: str) -> list[importlib.metadata.EntryPoint]:
@@ -93,7 +95,9 @@ def _plugin_items(ep: importlib.metadata.EntryPoint) -> list[Any]:
     if not callable(obj):
         raise _NotCallable(type(obj).__name__)
     result = obj()
-    single = isinstance(result, (Rule, str, bytes, os.PathLike)) or (isinstance(result, Traversable) and not hasattr(result, "__iter__"))
+    single = isinstance(result, (Rule, str, bytes, os.PathLike)) or (
+        isinstance(result, Traversable) and not hasattr(result, "__iter__")
+    )
     return [result] if single else list(result)
 
 
@@ -109,8 +113,7 @@ def _probe_plugin(ep: importlib.metadata.EntryPoint) -> str:
 
 def _plugin_problem(exc: BaseException) -> str:
     if isinstance(exc, _NotCallable):
-        return (f"names a {exc}, not a callable; expected a function returning Rule objects or paths of TOML "
-                "rule files")
+        return f"names a {exc}, not a callable; expected a function returning Rule objects or paths of TOML rule files"
     return f"cannot be loaded: {type(exc).__name__}: {exc}"
 
 
@@ -122,11 +125,25 @@ def _load_plugin(ep: importlib.metadata.EntryPoint, origin: str) -> list[Any]:
     try:
         problem = run_limited(_probe_plugin, ep, seconds=PLUGIN_SECONDS, what=origin)
     except TimeLimitError:
-        raise CustomRuleError([Problem(origin, f"did not load within {PLUGIN_SECONDS:g} s (its import or its catalog "
-                                       "function hangs or is too slow); fix or uninstall it, or build with --no-plugins")]) from None
+        raise CustomRuleError(
+            [
+                Problem(
+                    origin,
+                    f"did not load within {PLUGIN_SECONDS:g} s (its import or its catalog "
+                    "function hangs or is too slow); fix or uninstall it, or build with --no-plugins",
+                )
+            ]
+        ) from None
     except InputError:  # the child died (out of memory, a crash, os._exit)
-        raise CustomRuleError([Problem(origin, "cannot be loaded: the process loading it stopped unexpectedly "
-                                       "(a crash, an exit, or out of memory)")]) from None
+        raise CustomRuleError(
+            [
+                Problem(
+                    origin,
+                    "cannot be loaded: the process loading it stopped unexpectedly "
+                    "(a crash, an exit, or out of memory)",
+                )
+            ]
+        ) from None
     if problem:
         raise CustomRuleError([Problem(origin, problem)])
     try:

@@ -8,8 +8,8 @@ domain, derivatives and kinks w.r.t. inputs) is checked once, by the rule itself
 on construction); its :class:`~cheatsheet.rule.RuleError` names the field to blame, and the reader reports it
 at that key's line and column.
 
-Every expression goes through the safe parser (:mod:`cheatsheet.checking.parse`), unevaluated so that it is
-printed as written; numbers are exact (:func:`~cheatsheet.checking.numbers.exact_number`).
+Every expression goes through the safe parser (:mod:`cheatsheet.grammar.parse`), unevaluated so that it is
+printed as written; numbers are exact (:func:`~cheatsheet.grammar.numbers.exact_number`).
 """
 
 from __future__ import annotations
@@ -21,20 +21,32 @@ from typing import Any, Literal
 
 import sympy as sp
 
-from cheatsheet.checking.domains import parse_domain
-from cheatsheet.checking.errors import InputError, ParseError
 from cheatsheet.checking.forms import without_distributions
-from cheatsheet.checking.functions import RESERVED
-from cheatsheet.checking.numbers import exact_number
-from cheatsheet.checking.parse import Parsed, parse_expression
 from cheatsheet.checking.problems import Problem
 from cheatsheet.checking.toml_positions import KeyPath, TomlPositions
+from cheatsheet.grammar.domains import parse_domain
+from cheatsheet.grammar.errors import InputError, ParseError
+from cheatsheet.grammar.functions import RESERVED
+from cheatsheet.grammar.numbers import exact_number
+from cheatsheet.grammar.parse import Parsed, parse_expression
 from cheatsheet.names import close_names
 from cheatsheet.rule import Identity, Input, Kink, Param, Rule, RuleError
 
 __all__ = ["RuleReader", "toml_kind"]
 
-_RULE_KEYS = ("id", "title", "family", "inputs", "params", "function", "derivative", "kinks", "identities", "notes", "references")
+_RULE_KEYS = (
+    "id",
+    "title",
+    "family",
+    "inputs",
+    "params",
+    "function",
+    "derivative",
+    "kinks",
+    "identities",
+    "notes",
+    "references",
+)
 _INPUT_KEYS = ("name", "symbol", "domain", "doc")
 _PARAM_KEYS = ("name", "symbol", "default", "domain", "samples", "doc")
 _KINK_KEYS = ("at", "left", "right", "torch", "jax", "wrt", "jump", "note")
@@ -47,22 +59,29 @@ _CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _CONTROL_PROSE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _RELATIONS: dict[str, Literal["=", "<=", ">="]] = {"=": "=", "<=": "<=", ">=": ">="}
 _REQUIRED_HINTS = {
-    "id": ": a snake_case id such as id = \"swish_beta\"",
-    "function": ": the function in quotes, such as function = \"x*sigmoid(x)\"",
-    "derivative": ": the claimed derivative, such as derivative = \"sigmoid(x)*(1 + x*(1 - sigmoid(x)))\"",
-    "name": ": name = \"...\"",
+    "id": ': a snake_case id such as id = "swish_beta"',
+    "function": ': the function in quotes, such as function = "x*sigmoid(x)"',
+    "derivative": ': the claimed derivative, such as derivative = "sigmoid(x)*(1 + x*(1 - sigmoid(x)))"',
+    "name": ': name = "..."',
     "default": ": the default value, such as default = 1",
-    "at": ": where the kink is, such as at = \"0\"",
+    "at": ': where the kink is, such as at = "0"',
     "left": ": the derivative just left of the kink",
     "right": ": the derivative just right of the kink",
     "torch": ": the value PyTorch's autograd returns at the kink",
     "lhs": ": the left-hand side",
     "rhs": ": the right-hand side",
 }
-_KINDS = {bool: ("a boolean", "booleans"), int: ("an integer", "integers"), float: ("a number", "numbers"),
-          str: ("a string", "strings"), list: ("a list", "lists"), dict: ("a table", "tables"),
-          datetime.datetime: ("a date-time", "date-times"), datetime.date: ("a date", "dates"),
-          datetime.time: ("a time", "times")}
+_KINDS = {
+    bool: ("a boolean", "booleans"),
+    int: ("an integer", "integers"),
+    float: ("a number", "numbers"),
+    str: ("a string", "strings"),
+    list: ("a list", "lists"),
+    dict: ("a table", "tables"),
+    datetime.datetime: ("a date-time", "date-times"),
+    datetime.date: ("a date", "dates"),
+    datetime.time: ("a time", "times"),
+}
 
 
 def toml_kind(value: Any) -> str:
@@ -108,7 +127,9 @@ class _Fields:
         self.problems.append(Problem(self.where(path, column, at_key), f"{who}{', ' + key if key else ''}: {message}"))
 
     # -------------------------------------------------------------- keys and text
-    def keys(self, table: Mapping[str, Any], allowed: Sequence[str], path: KeyPath, required: Sequence[str] = ()) -> bool:
+    def keys(
+        self, table: Mapping[str, Any], allowed: Sequence[str], path: KeyPath, required: Sequence[str] = ()
+    ) -> bool:
         """Whether ``table`` has only ``allowed`` keys and every ``required`` one; reports the others."""
         ok = True
         suggested: set[str] = set()
@@ -132,7 +153,7 @@ class _Fields:
             return default
         value = table[key]
         if not isinstance(value, str):
-            self.problem((*path, key), f"expected a string, got {toml_kind(value)}. Put it in quotes: {key} = \"...\"")
+            self.problem((*path, key), f'expected a string, got {toml_kind(value)}. Put it in quotes: {key} = "..."')
             return None
         return value if self.printable(value, (*path, key), prose=False) else None
 
@@ -140,7 +161,7 @@ class _Fields:
         """A free text (a doc or a note, default ""): a string that may span lines, without other control characters."""
         value = table.get(key, "")
         if not isinstance(value, str):
-            self.problem((*path, key), f"expected a string, got {toml_kind(value)}. Put it in quotes: {key} = \"...\"")
+            self.problem((*path, key), f'expected a string, got {toml_kind(value)}. Put it in quotes: {key} = "..."')
             return None
         return value if self.printable(value, (*path, key), prose=True) else None
 
@@ -150,7 +171,9 @@ class _Fields:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.problem((*path, key), f"expected a list of strings, got {toml_kind(value)}. Write {key} = [\"...\", \"...\"]")
+            self.problem(
+                (*path, key), f'expected a list of strings, got {toml_kind(value)}. Write {key} = ["...", "..."]'
+            )
             return ()
         if not all(self.printable(v, (*path, key), prose=True) for v in value):
             return ()
@@ -162,8 +185,12 @@ class _Fields:
         if m is None:
             return True
         allowed = "tabs and line breaks but no other" if prose else "no"
-        self.problem(path, f"control character U+{ord(m.group()):04X} at character {m.start() + 1} of the text; "
-                     f"text may hold {allowed} control characters. Remove it", m.start() + 1)
+        self.problem(
+            path,
+            f"control character U+{ord(m.group()):04X} at character {m.start() + 1} of the text; "
+            f"text may hold {allowed} control characters. Remove it",
+            m.start() + 1,
+        )
         return False
 
     def tables(self, table: Mapping[str, Any], key: str, path: KeyPath) -> list[dict[str, Any]]:
@@ -178,13 +205,21 @@ class _Fields:
 
     # -------------------------------------------------------------- values the grammar reads
     def expression(
-        self, value: Any, path: KeyPath, symbols: Mapping[str, sp.Basic], *, numbers: bool = True,
+        self,
+        value: Any,
+        path: KeyPath,
+        symbols: Mapping[str, sp.Basic],
+        *,
+        numbers: bool = True,
     ) -> Parsed | None:
         """A parsed expression (unevaluated: printed as written), or None after reporting a problem. A number
         (``left = 0``) is read as the expression it writes unless ``numbers`` is false (a function)."""
         if isinstance(value, bool) or not isinstance(value, (str, int, float) if numbers else str):
             key = next((p for p in reversed(path) if isinstance(p, str)), "expression")
-            self.problem(path, f"expected an expression in quotes, got {toml_kind(value)}. Write {key} = \"...\", e.g. {key} = \"x^2\"")
+            self.problem(
+                path,
+                f'expected an expression in quotes, got {toml_kind(value)}. Write {key} = "...", e.g. {key} = "x^2"',
+            )
             return None
         text = value if isinstance(value, str) else (repr(value) if isinstance(value, float) else str(value))
         try:
@@ -212,7 +247,9 @@ class _Fields:
         """The table's domain (default real), or None after reporting a problem."""
         value = table.get("domain", "real")
         if not isinstance(value, str):
-            self.problem((*path, "domain"), f"expected a domain in quotes such as \"positive\" or \"(0, 1)\", got {toml_kind(value)}")
+            self.problem(
+                (*path, "domain"), f'expected a domain in quotes such as "positive" or "(0, 1)", got {toml_kind(value)}'
+            )
             return None
         try:
             return parse_domain(value)
@@ -230,7 +267,9 @@ class _Fields:
         if not _SYMBOL.match(symbol) or len(symbol) > 32:
             self.problem(where, f"symbol {symbol!r} is not a name: use letters, digits and '_', starting with a letter")
         elif symbol in RESERVED:
-            self.problem(where, f"symbol {symbol!r} is a reserved name (a function, constant or keyword); choose another")
+            self.problem(
+                where, f"symbol {symbol!r} is a reserved name (a function, constant or keyword); choose another"
+            )
         elif symbol in taken:
             self.problem(where, f"symbol {symbol!r} is used twice (also by {self.key_text(taken[symbol])})")
         else:
@@ -272,8 +311,9 @@ class RuleReader(_Fields):
         }
         if len(self.problems) > before or fields["function"] is None or fields["derivative"] is None:
             return None
-        return self._build(table, path, id=rid, title=title, family=family, inputs=tuple(inputs), params=tuple(params),
-                           **fields)
+        return self._build(
+            table, path, id=rid, title=title, family=family, inputs=tuple(inputs), params=tuple(params), **fields
+        )
 
     def _build(self, table: Mapping[str, Any], path: KeyPath, **fields: Any) -> Rule | None:
         """The rule, validated by :class:`Rule` itself; its complaint is reported at the key it blames."""
@@ -287,7 +327,9 @@ class RuleReader(_Fields):
             return None
 
     # -------------------------------------------------------------- parameters and inputs
-    def _params(self, table: Mapping[str, Any], path: KeyPath, taken: dict[str, KeyPath]) -> tuple[list[Param], dict[str, sp.Basic]]:
+    def _params(
+        self, table: Mapping[str, Any], path: KeyPath, taken: dict[str, KeyPath]
+    ) -> tuple[list[Param], dict[str, sp.Basic]]:
         """The parameters, and the symbol of each one whose symbol could be read (also when another key of it
         could not: the expressions that use it then still parse)."""
         params: list[Param] = []
@@ -298,8 +340,9 @@ class RuleReader(_Fields):
                 params.append(param)
         return params, symbols
 
-    def _param(self, pt: Mapping[str, Any], pp: KeyPath, taken: dict[str, KeyPath],
-               symbols: dict[str, sp.Basic]) -> Param | None:
+    def _param(
+        self, pt: Mapping[str, Any], pp: KeyPath, taken: dict[str, KeyPath], symbols: dict[str, sp.Basic]
+    ) -> Param | None:
         if not self.keys(pt, _PARAM_KEYS, pp, required=("name", "default")):
             return None
         name = self.string(pt, "name", pp)
@@ -327,13 +370,16 @@ class RuleReader(_Fields):
         for v in raw:
             value = self.number(v, (*pp, "samples"))
             if value is not None and value not in domain:
-                self.problem((*pp, "samples"), f"sample {value} lies outside the parameter's domain {pt.get('domain', 'real')}")
+                self.problem(
+                    (*pp, "samples"), f"sample {value} lies outside the parameter's domain {pt.get('domain', 'real')}"
+                )
             elif value is not None:
                 samples.append(value)
         return tuple(samples)
 
-    def _inputs(self, table: Mapping[str, Any], path: KeyPath, taken: dict[str, KeyPath],
-                symbols: Mapping[str, sp.Basic]) -> list[Input] | None:
+    def _inputs(
+        self, table: Mapping[str, Any], path: KeyPath, taken: dict[str, KeyPath], symbols: Mapping[str, sp.Basic]
+    ) -> list[Input] | None:
         """The declared inputs, or the function's variables when none are declared; None when the rule
         cannot be read further."""
         declared = self.tables(table, "inputs", path)
@@ -357,7 +403,9 @@ class RuleReader(_Fields):
             return None
         return Input(name, _symbol(symbol, domain), domain, doc=doc)
 
-    def _variables(self, table: Mapping[str, Any], path: KeyPath, symbols: Mapping[str, sp.Basic]) -> list[Input] | None:
+    def _variables(
+        self, table: Mapping[str, Any], path: KeyPath, symbols: Mapping[str, sp.Basic]
+    ) -> list[Input] | None:
         """The function's variables (other than parameters), in order of appearance, each real."""
         text = table.get("function")
         if not isinstance(text, str):
@@ -380,15 +428,16 @@ class RuleReader(_Fields):
         parsed = self.expression(table["function"], (*path, "function"), symbols, numbers=False)
         return None if parsed is None else without_distributions(parsed.expr)
 
-    def _derivative(self, table: Mapping[str, Any], path: KeyPath, symbols: Mapping[str, sp.Basic],
-                    names: list[str]) -> dict[str, Any] | None:
+    def _derivative(
+        self, table: Mapping[str, Any], path: KeyPath, symbols: Mapping[str, sp.Basic], names: list[str]
+    ) -> dict[str, Any] | None:
         """The claimed derivative per input: a table ``derivative.<input>``, or one expression w.r.t. the first."""
         if "derivative" not in table or not names:
             return None
         raw = table["derivative"]
         if isinstance(raw, dict):
             if not raw:
-                self.problem((*path, "derivative"), "no derivative given: derivative.<input> = \"...\"")
+                self.problem((*path, "derivative"), 'no derivative given: derivative.<input> = "..."')
             given, paths = raw, {key: (*path, "derivative", key) for key in raw}
         else:
             given, paths = {names[0]: raw}, {names[0]: (*path, "derivative")}
@@ -416,12 +465,22 @@ class RuleReader(_Fields):
         if any(v is None for v in values.values()) or note is None or ("wrt" in kt and wrt is None):
             return None
         exprs = {key: v.expr for key, v in values.items() if v is not None}
-        return Kink(exprs["at"], exprs["left"], exprs["right"], exprs["torch"], jax=exprs.get("jax"), wrt=wrt,
-                    jump=jump, note=note)
+        return Kink(
+            exprs["at"],
+            exprs["left"],
+            exprs["right"],
+            exprs["torch"],
+            jax=exprs.get("jax"),
+            wrt=wrt,
+            jump=jump,
+            note=note,
+        )
 
     def _identities(self, table: Mapping[str, Any], path: KeyPath, symbols: Mapping[str, sp.Basic]) -> list[Identity]:
-        out = [self._identity(it, (*path, "identities", j), symbols)
-               for j, it in enumerate(self.tables(table, "identities", path))]
+        out = [
+            self._identity(it, (*path, "identities", j), symbols)
+            for j, it in enumerate(self.tables(table, "identities", path))
+        ]
         return [ident for ident in out if ident is not None]
 
     def _identity(self, it: Mapping[str, Any], ip: KeyPath, symbols: Mapping[str, sp.Basic]) -> Identity | None:

@@ -22,7 +22,7 @@ A rule file holds one ``[[rule]]`` table per rule (see ``tests/data/rules/swish_
     domain = "positive"
     samples = [2, "1/2"]
 
-Every expression goes through the safe parser (:mod:`cheatsheet.checking.parse`); numbers are exact. Kinks
+Every expression goes through the safe parser (:mod:`cheatsheet.grammar.parse`); numbers are exact. Kinks
 (``[[rule.kinks]]``: at, left, right, torch, jax, wrt, jump, note) and identities
 (``[[rule.identities]]``: lhs, rhs, relation, note) are checked like the catalog's. Every key of
 the wrong type (a number for the function, a string for a table, a date, ...) is a problem, never a
@@ -85,8 +85,11 @@ def read_rule_file(path: RuleSource) -> tuple[list[Rule], dict[str, str]]:
             continue
         where = reader.where(("rule", k, "id"))
         if rule.id in sources:
-            reader.problems.append(Problem(where, f"rule id {rule.id!r} is defined twice (first at {sources[rule.id]}); "
-                                                  "ids must be unique"))
+            reader.problems.append(
+                Problem(
+                    where, f"rule id {rule.id!r} is defined twice (first at {sources[rule.id]}); ids must be unique"
+                )
+            )
             continue
         rules.append(rule)
         sources[rule.id] = where
@@ -111,7 +114,9 @@ def _rule_tables(doc: dict[str, Any], reader: RuleReader) -> list[Any]:
     if isinstance(tables, dict):
         tables = [tables]
     if not isinstance(tables, list):
-        raise CustomRuleError([Problem(reader.where(("rule",)), f"'rule' must be [[rule]] tables, got {toml_kind(tables)}")])
+        raise CustomRuleError(
+            [Problem(reader.where(("rule",)), f"'rule' must be [[rule]] tables, got {toml_kind(tables)}")]
+        )
     if not tables and not reader.problems:
         raise CustomRuleError([Problem(name, "has no rules; write each rule as a [[rule]] table")])
     if len(tables) > MAX_RULES:
@@ -141,8 +146,13 @@ def _read_resource(path: Traversable, name: str) -> bytes:
     except OSError as exc:
         raise CustomRuleError([Problem(name, f"cannot be read: {exc.strerror or exc}")]) from None
     if len(data) > MAX_FILE_BYTES:
-        raise CustomRuleError([Problem(name, f"is larger than {MAX_FILE_BYTES} bytes; a TOML rule file may have at most "
-                                             f"{MAX_FILE_BYTES}")])
+        raise CustomRuleError(
+            [
+                Problem(
+                    name, f"is larger than {MAX_FILE_BYTES} bytes; a TOML rule file may have at most {MAX_FILE_BYTES}"
+                )
+            ]
+        )
     return data
 
 
@@ -152,8 +162,9 @@ def _decode(name: str, data: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise CustomRuleError([Problem(f"{name}:{line}:{col}", f"not valid UTF-8 (byte 0x{data[exc.start]:02x}). "
-                                                               "Save the file as UTF-8")]) from None
+        raise CustomRuleError(
+            [Problem(f"{name}:{line}:{col}", f"not valid UTF-8 (byte 0x{data[exc.start]:02x}). Save the file as UTF-8")]
+        ) from None
     return text.removeprefix("\ufeff")
 
 
@@ -172,10 +183,14 @@ def _toml_problem(name: str, text: str, msg: str) -> Problem:
     what = re.sub(r"\s*\(at .*\)$", "", msg)
     lines = text.splitlines()
     line, col = (int(m.group(1)), int(m.group(2))) if m else (len(lines) or 1, 1)
-    hint = "Check the TOML syntax: key = \"value\", strings in quotes, [[rule]] before each rule."
+    hint = 'Check the TOML syntax: key = "value", strings in quotes, [[rule]] before each rule.'
     source = lines[line - 1] if m and line <= len(lines) else ""
-    if what == "Invalid value" and "=" in source and not source.split("=", 1)[1].strip().startswith(('"', "'", "[", "{")):
-        hint = "Put expressions in quotes: function = \"x^2\"."
+    if (
+        what == "Invalid value"
+        and "=" in source
+        and not source.split("=", 1)[1].strip().startswith(('"', "'", "[", "{"))
+    ):
+        hint = 'Put expressions in quotes: function = "x^2".'
     elif "Cannot overwrite" in what or "Cannot declare" in what:
         hint = "A key appears twice in the same table."
     return Problem(f"{name}:{line}:{col}", f"malformed TOML: {what}. {hint}")

@@ -73,7 +73,7 @@ class TomlPositions:
         """A ``[table]`` or ``[[array.of.tables]]`` header: the table the next lines belong to."""
         array = line.startswith("[[")
         opener, closer = ("[[", "]]") if array else ("[", "]")
-        inner = line[len(opener):line.find(closer)] if closer in line else line[len(opener):]
+        inner = line[len(opener) : line.find(closer)] if closer in line else line[len(opener) :]
         plain = tuple(_split_key(inner))
         if array:
             self._index[plain] = self._index.get(plain, -1) + 1
@@ -97,7 +97,7 @@ class TomlPositions:
         if not m:
             return
         value_col = m.end() + 1
-        value = raw[m.end():]
+        value = raw[m.end() :]
         path = self._current + tuple(_split_key(m.group(2)))
         self.entries.setdefault(path, _Entry(no, len(m.group(1)) + 1, value_col, _string_col(value, value_col)))
         if value.startswith(('"""', "'''")):
@@ -109,7 +109,9 @@ class TomlPositions:
     # ------------------------------------------------------------------ keys inside inline tables
     def _find_inline(self, path: KeyPath, column: int | None, key: bool) -> tuple[int, int] | None:
         """A key inside an inline table or an inline array of tables: searched on the lines of its parent."""
-        parent = next((self.entries[path[:cut]] for cut in range(len(path) - 1, 0, -1) if path[:cut] in self.entries), None)
+        parent = next(
+            (self.entries[path[:cut]] for cut in range(len(path) - 1, 0, -1) if path[:cut] in self.entries), None
+        )
         if parent is None:
             return None
         key_name = next((p for p in reversed(path) if isinstance(p, str)), None)
@@ -119,7 +121,7 @@ class TomlPositions:
         no, m = found
         if key:
             return no, m.start() + 1
-        rest = self.lines[no - 1][m.end():]
+        rest = self.lines[no - 1][m.end() :]
         if column is not None and rest[:1] in ('"', "'") and "\\" not in rest[: rest.find(rest[0], 1)]:
             return no, m.end() + 1 + column
         return no, m.end() + 1

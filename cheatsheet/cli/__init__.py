@@ -31,7 +31,8 @@ __all__ = ["BadInput", "main"]
 @click.group(
     cls=CatalogGroup,
     epilog="\b\nExamples:\n  cheatsheet list --family activation\n  cheatsheet show softplus\n"
-    "  cheatsheet verify sigmoid relu --no-record --torch\n  cheatsheet export --format json -o build/rules.json\n\n" + EXIT_CODES,
+    "  cheatsheet verify sigmoid relu --no-record --torch\n  cheatsheet export --format json -o build/rules.json\n\n"
+    + EXIT_CODES,
 )
 @click.version_option(cheatsheet.__version__, "--version", "-V", prog_name="cheatsheet", message="%(prog)s %(version)s")
 def main() -> None:

@@ -45,24 +45,71 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[st
     " cheatsheet.md. Rules that fail verification are never rendered: the build stops with one line per rule.\n\n"
     + EXIT_CODES,
 )
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=Path("build"), show_default=True,
-              help="Folder to write the outputs into (created if needed).")
-@click.option("--paper", type=click.Choice(["a4", "letter", "both"]), default="both", show_default=True,
-              help="Paper size of the PDF.")
-@click.option("--formats", default="pdf,html,json,latex,md", show_default=True, callback=_formats,
-              help="Comma-separated outputs to build.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=cpu_count, show_default="number of CPUs", metavar="N",
-              help="Processes for verifying and drawing pages.")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Folder to write the outputs into (created if needed).",
+)
+@click.option(
+    "--paper",
+    type=click.Choice(["a4", "letter", "both"]),
+    default="both",
+    show_default=True,
+    help="Paper size of the PDF.",
+)
+@click.option(
+    "--formats",
+    default="pdf,html,json,latex,md",
+    show_default=True,
+    callback=_formats,
+    help="Comma-separated outputs to build.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=cpu_count,
+    show_default="number of CPUs",
+    metavar="N",
+    help="Processes for verifying and drawing pages.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
-@click.option("--check", "check_only", is_flag=True,
-              help="Rebuild into a temporary folder and fail, naming each stale file, when --out differs.")
-@click.option("--rules", "rule_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Add custom rules from a TOML file (repeatable); they are verified like built-in ones.")
-@click.option("--no-plugins", is_flag=True, help="Leave out the rules of installed plugin catalogs (cheatsheet.catalogs).")
-@click.option("--reverify", is_flag=True,
-              help="Verify every rule now, trusting neither the shipped record (cheatsheet/data/verdicts.json) nor the cache.")
-def build_command(out: Path, paper: str, formats: tuple[str, ...], jobs: int, quiet: bool, check_only: bool,
-                  rule_files: tuple[Path, ...], no_plugins: bool, reverify: bool) -> None:
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Rebuild into a temporary folder and fail, naming each stale file, when --out differs.",
+)
+@click.option(
+    "--rules",
+    "rule_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Add custom rules from a TOML file (repeatable); they are verified like built-in ones.",
+)
+@click.option(
+    "--no-plugins", is_flag=True, help="Leave out the rules of installed plugin catalogs (cheatsheet.catalogs)."
+)
+@click.option(
+    "--reverify",
+    is_flag=True,
+    help="Verify every rule now, trusting neither the shipped record (cheatsheet/data/verdicts.json) nor the cache.",
+)
+def build_command(
+    out: Path,
+    paper: str,
+    formats: tuple[str, ...],
+    jobs: int,
+    quiet: bool,
+    check_only: bool,
+    rule_files: tuple[Path, ...],
+    no_plugins: bool,
+    reverify: bool,
+) -> None:
     """Render the verified catalog into OUT; the stages and their timings are printed as they run.
 
     Incremental: verdicts, typeset formulas, card heights and drawn pages are cached by content hash
@@ -73,8 +120,16 @@ def build_command(out: Path, paper: str, formats: tuple[str, ...], jobs: int, qu
     from cheatsheet.build import BuildOptions, build
 
     papers = ("a4", "letter") if paper == "both" else (paper,)
-    opts = BuildOptions(out=out, papers=papers, formats=formats, jobs=jobs, quiet=quiet, rule_files=rule_files,
-                        plugins=not no_plugins, reverify=reverify)
+    opts = BuildOptions(
+        out=out,
+        papers=papers,
+        formats=formats,
+        jobs=jobs,
+        quiet=quiet,
+        rule_files=rule_files,
+        plugins=not no_plugins,
+        reverify=reverify,
+    )
     with _build_errors():
         if check_only:
             _check_fresh(opts)

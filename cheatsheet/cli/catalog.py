@@ -67,7 +67,10 @@ def show(rule_id: str, as_latex: bool) -> None:
 )
 @click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True, help="Output format.")
 @click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="Write to FILE (atomically) instead of standard output.",
 )
 def export(fmt: str, output: Path | None) -> None:

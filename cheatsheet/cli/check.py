@@ -56,7 +56,9 @@ def _timeout(ctx: click.Context, param: click.Parameter, value: float) -> float:
     try:
         return check_seconds(value, "--timeout")
     except ValueError:
-        raise click.BadParameter(f"{value:g} is not a number of seconds more than 0 and at most {MAX_SECONDS:g}") from None
+        raise click.BadParameter(
+            f"{value:g} is not a number of seconds more than 0 and at most {MAX_SECONDS:g}"
+        ) from None
 
 
 _GRAMMAR = """\b
@@ -93,7 +95,9 @@ class _Command(click.Command):
     option (``--wtr``) with a suggestion."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        known = [opt for p in self.params for opt in (*p.opts, *p.secondary_opts)] + list(self.get_help_option_names(ctx))
+        known = [opt for p in self.params for opt in (*p.opts, *p.secondary_opts)] + list(
+            self.get_help_option_names(ctx)
+        )
         for arg in args:
             if arg == "--":
                 break
@@ -114,23 +118,44 @@ class _Command(click.Command):
 @click.argument("claim", metavar="CLAIM")
 @click.option("--wrt", metavar="VAR", help="The variable to differentiate by (default: F's only variable, or x).")
 @click.option(
-    "--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
     help="Substitute an exact number for a symbol (repeatable): a=2, b=1/3, c=0.1, t=pi/4.",
 )
 @click.option(
-    "--domain", "-d", "domains", multiple=True, metavar="VAR=SET",
+    "--domain",
+    "-d",
+    "domains",
+    multiple=True,
+    metavar="VAR=SET",
     help="A variable's domain (repeatable): x=positive, x=negative, x=nonzero, x=(0,1), x=[-1,1). "
     "Default: inferred from F (log(x) gives x > 0).",
 )
 @click.option(
-    "--timeout", type=float, default=30.0, show_default=True, metavar="SECONDS", callback=_timeout,
+    "--timeout",
+    type=float,
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    callback=_timeout,
     help="Time limit of the verification: a number of seconds, more than 0 and at most 3600.",
 )
 @click.option("--no-proof", is_flag=True, help="Only the numeric check, no symbolic proof attempt (faster).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format."
+)
 def check(
-    function: str, claim: str, wrt: str | None, params: tuple[str, ...], domains: tuple[str, ...], timeout: float,
-    no_proof: bool, fmt: str,
+    function: str,
+    claim: str,
+    wrt: str | None,
+    params: tuple[str, ...],
+    domains: tuple[str, ...],
+    timeout: float,
+    no_proof: bool,
+    fmt: str,
 ) -> None:
     """Check that CLAIM is the derivative of F.
 
@@ -140,12 +165,17 @@ def check(
     as code: F and CLAIM are read by the sheet's own small grammar.
     """
     from cheatsheet.checking.claim import check as run_check
-    from cheatsheet.checking.errors import InputError
+    from cheatsheet.grammar.errors import InputError
 
     try:
         result = run_check(
-            function, claim, wrt, params=_pairs(params, "--param"), domain=_pairs(domains, "--domain"),
-            timeout=timeout, prove=not no_proof,
+            function,
+            claim,
+            wrt,
+            params=_pairs(params, "--param"),
+            domain=_pairs(domains, "--domain"),
+            timeout=timeout,
+            prove=not no_proof,
         )
     except InputError as exc:
         raise InputProblem(str(exc)) from exc

@@ -18,8 +18,16 @@ import click
 import cheatsheet
 
 __all__ = [
-    "EXIT_CODES", "BadInput", "CatalogError", "CatalogGroup", "check_family", "counts", "cpu_count", "get_rule",
-    "select", "table",
+    "EXIT_CODES",
+    "BadInput",
+    "CatalogError",
+    "CatalogGroup",
+    "check_family",
+    "counts",
+    "cpu_count",
+    "get_rule",
+    "select",
+    "table",
 ]
 
 EXIT_CODES = """\b
@@ -116,8 +124,9 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[
     widths = [max(len(row[c]) for row in cells) for c in range(len(header))]
 
     def line(row: list[str]) -> str:
-        parts = [cell.rjust(w) if c in right else cell.ljust(w)
-                 for c, (cell, w) in enumerate(zip(row, widths, strict=True))]
+        parts = [
+            cell.rjust(w) if c in right else cell.ljust(w) for c, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
         return "  ".join(parts).rstrip()
 
     rule = "  ".join("-" * w for w in widths)

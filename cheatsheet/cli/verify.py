@@ -34,7 +34,12 @@ __all__ = ["verify"]
 @click.argument("ids", nargs=-1, metavar="[IDS]...")
 @click.option("--family", "-f", metavar="FAMILY", help="Only the rules of this family (activation, loss, ...).")
 @click.option(
-    "--jobs", "-j", type=click.IntRange(min=1), default=cpu_count, show_default="number of CPUs", metavar="N",
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=cpu_count,
+    show_default="number of CPUs",
+    metavar="N",
     help="Processes to verify in parallel.",
 )
 @click.option("--no-cache", is_flag=True, help="Re-verify every rule instead of reusing cached verdicts.")
@@ -42,7 +47,12 @@ __all__ = ["verify"]
 @click.option("--torch", "with_torch", is_flag=True, help="Also compare every rule with PyTorch's float64 autograd.")
 @click.option("--verbose", "-v", is_flag=True, help="One line per rule (status, points, residual, reason).")
 def verify(
-    ids: tuple[str, ...], family: str | None, jobs: int, no_cache: bool, no_record: bool, with_torch: bool,
+    ids: tuple[str, ...],
+    family: str | None,
+    jobs: int,
+    no_cache: bool,
+    no_record: bool,
+    with_torch: bool,
     verbose: bool,
 ) -> None:
     """Verify rules (default: all) and report failures with their counterexamples.
@@ -61,7 +71,8 @@ def verify(
     if not selected:
         raise BadInput(
             f"none of {', '.join(ids)} is in family {family!r}; drop --family or name other ids."
-            if ids else f"family {family!r} has no rules yet; run `cheatsheet list` to see the families in use."
+            if ids
+            else f"family {family!r} has no rules yet; run `cheatsheet list` to see the families in use."
         )
     verdicts, seconds, cached = _run_verifier(selected, jobs=jobs, use_cache=not no_cache)
     failed = _report_verdicts(verdicts, seconds, cached, jobs, verbose)
@@ -130,8 +141,9 @@ def _write_record(verdicts: list[Any], conformance: dict[str, dict[str, Any]] | 
     from cheatsheet.verifier import record
 
     try:
-        path = record.write_record(verdicts, [r.id for r in cheatsheet.rules()], path=record.RECORD_PATH,
-                                   conformance=conformance)
+        path = record.write_record(
+            verdicts, [r.id for r in cheatsheet.rules()], path=record.RECORD_PATH, conformance=conformance
+        )
     except OSError as exc:
         raise BadInput(
             f"cannot write the verification record {record.RECORD_PATH}: {exc.strerror or exc}; "
@@ -187,8 +199,11 @@ def _conformance_of(rule: cheatsheet.Rule, torch: Any) -> tuple[list[str], dict[
         used = sorted(set(res.deviations_used))
         detail = res.worst if res.status == "differs" else "; ".join(used)
         entry = {
-            "status": res.status, "points": res.points, "max_error": float(f"{res.max_error:.2e}"),
-            "torch": str(torch.__version__).split("+")[0], "deviations": used,
+            "status": res.status,
+            "points": res.points,
+            "max_error": float(f"{res.max_error:.2e}"),
+            "torch": str(torch.__version__).split("+")[0],
+            "deviations": used,
         }
         return [rule.id, res.status, str(res.points), f"{res.max_error:.1e}", detail], entry
     except Exception as exc:  # a crashing adapter is this rule's result

@@ -40,7 +40,9 @@ COUNTERPARTS: dict[str, Counterpart] = {
     "hardsigmoid": Counterpart(
         lambda torch, t, p: torch.nn.functional.hardsigmoid(t["input"]),
         deviations=(
-            Deviation("hardsigmoid's backward multiplies by 1/6 rounded to float32 (3e-8 relative)", 5e-8, _inside(-3, 3)),
+            Deviation(
+                "hardsigmoid's backward multiplies by 1/6 rounded to float32 (3e-8 relative)", 5e-8, _inside(-3, 3)
+            ),
         ),
     ),
     "celu": Counterpart(
@@ -49,7 +51,9 @@ COUNTERPARTS: dict[str, Counterpart] = {
             Deviation(
                 "celu's backward for x <= 0 divides by alpha rounded to float32 (about 2e-8 relative at alpha = 0.7)",
                 2e-7,
-                lambda values, params: values["input"] <= 0 and float(np.float32(params["alpha"])) != float(params["alpha"]),
+                lambda values, params: (
+                    values["input"] <= 0 and float(np.float32(params["alpha"])) != float(params["alpha"])
+                ),
             ),
         ),
     ),

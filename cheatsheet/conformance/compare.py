@@ -110,7 +110,9 @@ def _scalar_points(rule: Rule, params: dict[str, Any]) -> dict[str, np.ndarray]:
     first = rule.inputs[0]
     cols: dict[str, list[float]] = {inp.name: [] for inp in rule.inputs}
     grid = [float(v) for v in np.linspace(-6, 6, 49)]
-    cols[first.name] = [v for v in grid + [float(draw(first.domain, rng)) for _ in range(40)] if sp.Float(v) in first.domain]
+    cols[first.name] = [
+        v for v in grid + [float(draw(first.domain, rng)) for _ in range(40)] if sp.Float(v) in first.domain
+    ]
     for inp in rule.inputs[1:]:
         cols[inp.name] = [float(draw(inp.domain, rng)) for _ in range(len(cols[first.name]))]
     sym_params = {p.symbol: sp.Rational(str(params[p.name])) for p in rule.params if p.symbol is not None}
@@ -118,7 +120,11 @@ def _scalar_points(rule: Rule, params: dict[str, Any]) -> dict[str, np.ndarray]:
         wrt = kink.wrt or first.name
         for offset in (0.0, -1e-6, 1e-6):
             others = {inp.name: float(draw(inp.domain, rng)) for inp in rule.inputs if inp.name != wrt}
-            at = sp.sympify(kink.at).subs(sym_params).subs({rule.input(k).symbol: sp.Float(v, 30) for k, v in others.items()})
+            at = (
+                sp.sympify(kink.at)
+                .subs(sym_params)
+                .subs({rule.input(k).symbol: sp.Float(v, 30) for k, v in others.items()})
+            )
             if not at.is_number:
                 continue
             for inp in rule.inputs:
@@ -196,8 +202,9 @@ def _check_scalar(rule: Rule, cp: Counterpart, torch: Any, result: Result) -> No
             _compare_scalar(rule, cp, torch, result, cols, _with_reduction(fparams, red))
 
 
-def _compare_scalar(rule: Rule, cp: Counterpart, torch: Any, result: Result, cols: dict[str, np.ndarray],
-                    kw: dict[str, Any]) -> None:
+def _compare_scalar(
+    rule: Rule, cp: Counterpart, torch: Any, result: Result, cols: dict[str, np.ndarray], kw: dict[str, Any]
+) -> None:
     """Forward values and each derivative at the points ``cols`` (one array per input) with the keywords ``kw``."""
     tensors = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in cols.items()}
     out = cp.call(torch, tensors, kw)
@@ -210,16 +217,30 @@ def _compare_scalar(rule: Rule, cp: Counterpart, torch: Any, result: Result, col
         vals = {k: float(v[pos]) if v.ndim else float(v) for k, v in cols.items()} if f_torch.shape else {}
         tol, dev = _tolerance(cp, vals, kw)
         ok, rel = _close(float(f_ours[pos]), float(f_torch[pos]), tol)
-        result.add(ok, rel, f"value at {vals or 'all points'} {kw}: ours {float(f_ours[pos])!r}, PyTorch {float(f_torch[pos])!r}", dev)
+        result.add(
+            ok,
+            rel,
+            f"value at {vals or 'all points'} {kw}: ours {float(f_ours[pos])!r}, PyTorch {float(f_torch[pos])!r}",
+            dev,
+        )
     for wrt in rule.derivatives:
         grad = tensors[wrt].grad
         if grad is not None:
-            _compare_gradient(rule, cp, result, cols, kw, wrt, _exact(rule.derivative_at, *values, wrt=wrt, **kw),
-                              grad.numpy())
+            _compare_gradient(
+                rule, cp, result, cols, kw, wrt, _exact(rule.derivative_at, *values, wrt=wrt, **kw), grad.numpy()
+            )
 
 
-def _compare_gradient(rule: Rule, cp: Counterpart, result: Result, cols: dict[str, np.ndarray], kw: dict[str, Any],
-                      wrt: str, ours: np.ndarray, theirs: np.ndarray) -> None:
+def _compare_gradient(
+    rule: Rule,
+    cp: Counterpart,
+    result: Result,
+    cols: dict[str, np.ndarray],
+    kw: dict[str, Any],
+    wrt: str,
+    ours: np.ndarray,
+    theirs: np.ndarray,
+) -> None:
     """Each element of our derivative ∂/∂``wrt`` against PyTorch's gradient."""
     for idx in range(len(theirs)):
         vals = {k: float(v[idx]) for k, v in cols.items()}
@@ -255,8 +276,11 @@ def _check_matrix(rule: Rule, cp: Counterpart, torch: Any, result: Result) -> No
                     _compare_vector(rule, cp, torch, result, values, _float_params(params))
 
 
-def _compare_vector(rule: Rule, cp: Counterpart, torch: Any, result: Result, values: dict[str, Any], kw: dict[str, Any]) -> None:
+def _compare_vector(
+    rule: Rule, cp: Counterpart, torch: Any, result: Result, values: dict[str, Any], kw: dict[str, Any]
+) -> None:
     """Forward values and each Jacobian (autograd's) at one point of a vector or matrix rule."""
+
     def tensor(name: str, v: Any) -> Any:
         if rule.input(name).class_index:
             return torch.tensor(v, dtype=torch.long)
@@ -281,4 +305,9 @@ def _compare_vector(rule: Rule, cp: Counterpart, torch: Any, result: Result, val
         theirs = np.reshape(theirs, np.shape(ours))
         for pos in np.ndindex(np.shape(ours)):
             ok, rel = _close(float(ours[pos]), float(theirs[pos]), tol)
-            result.add(ok, rel, f"d/d{wrt}{list(pos)} at {values} {kw}: ours {float(ours[pos])!r}, PyTorch {float(theirs[pos])!r}", dev)
+            result.add(
+                ok,
+                rel,
+                f"d/d{wrt}{list(pos)} at {values} {kw}: ours {float(ours[pos])!r}, PyTorch {float(theirs[pos])!r}",
+                dev,
+            )

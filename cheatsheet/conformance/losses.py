@@ -23,11 +23,11 @@ def _reduce(out: Any, reduction: str) -> Any:
 
 
 COUNTERPARTS: dict[str, Counterpart] = {
-    "binary_cross_entropy_with_logits": Counterpart(
-        _bce_with_logits, note="pos_weight is a tensor: torch.tensor(p)"
-    ),
+    "binary_cross_entropy_with_logits": Counterpart(_bce_with_logits, note="pos_weight is a tensor: torch.tensor(p)"),
     "soft_margin_loss": Counterpart(
-        lambda torch, t, p: torch.nn.functional.soft_margin_loss(t["input"], t["target"].detach(), reduction=p["reduction"]),
+        lambda torch, t, p: torch.nn.functional.soft_margin_loss(
+            t["input"], t["target"].detach(), reduction=p["reduction"]
+        ),
         note="PyTorch does not differentiate w.r.t. the target: it is detached",
     ),
     "hinge_embedding_loss": Counterpart(

@@ -42,7 +42,13 @@ def _linear(torch: Any, t: Tensors, p: dict[str, Any]) -> Any:
 
 def _batch_norm(torch: Any, t: Tensors, p: dict[str, Any]) -> Any:
     y = torch.nn.functional.batch_norm(
-        t["input"], None, None, weight=t["weight"].reshape(-1), bias=t["bias"].reshape(-1), training=True, eps=p["eps"],
+        t["input"],
+        None,
+        None,
+        weight=t["weight"].reshape(-1),
+        bias=t["bias"].reshape(-1),
+        training=True,
+        eps=p["eps"],
     )
     return _vjp(torch, t["grad_output"], y)
 
@@ -100,9 +106,7 @@ COUNTERPARTS: dict[str, Counterpart] = {
     "trace_xtbxc": _cp(lambda torch, t, p: torch.trace(t["X"].T @ t["B"] @ t["X"] @ t["C"])),
     "trace_axbxtc": _cp(lambda torch, t, p: torch.trace(t["A"] @ t["X"] @ t["B"] @ t["X"].T @ t["C"])),
     "frobenius_affine": _cp(lambda torch, t, p: torch.linalg.matrix_norm(t["A"] @ t["X"] @ t["B"] + t["C"]) ** 2),
-    "trace_inv_xtcx_a": _cp(
-        lambda torch, t, p: torch.trace(torch.linalg.solve(t["X"].T @ t["C"] @ t["X"], t["A"]))
-    ),
+    "trace_inv_xtcx_a": _cp(lambda torch, t, p: torch.trace(torch.linalg.solve(t["X"].T @ t["C"] @ t["X"], t["A"]))),
     "trace_inv_a_xtcx_xtbx": _cp(
         lambda torch, t, p: torch.trace(
             torch.linalg.solve(t["A"] + t["X"].T @ t["C"] @ t["X"], t["X"].T @ t["B"] @ t["X"])
@@ -119,7 +123,9 @@ COUNTERPARTS: dict[str, Counterpart] = {
     "det_xtax": _cp(lambda torch, t, p: torch.det(t["X"].T @ t["A"] @ t["X"])),
     "frobenius_norm": _cp(lambda torch, t, p: torch.linalg.matrix_norm(t["X"])),
     # ------------------------------------------------------------ vec and Kronecker
-    "vec_kronecker": _cp(lambda torch, t, p: _dot(torch, _vec(t["G"]).T, torch.kron(t["B"].T.contiguous(), t["A"]), _vec(t["X"]))),
+    "vec_kronecker": _cp(
+        lambda torch, t, p: _dot(torch, _vec(t["G"]).T, torch.kron(t["B"].T.contiguous(), t["A"]), _vec(t["X"]))
+    ),
     "kronecker_quadratic_form": _cp(
         lambda torch, t, p: _dot(torch, _vec(t["X"]).T, torch.kron(t["B"], t["A"]), _vec(t["X"]))
     ),

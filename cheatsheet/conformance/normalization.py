@@ -14,8 +14,13 @@ __all__ = ["COUNTERPARTS"]
 def _batch_norm(torch: Any, t: dict[str, Any], p: dict[str, Any]) -> Any:
     x = t["input"]
     y = torch.nn.functional.batch_norm(
-        x.reshape(-1, 1), None, None, weight=t["weight"].reshape(1), bias=t["bias"].reshape(1),
-        training=True, eps=p["eps"],
+        x.reshape(-1, 1),
+        None,
+        None,
+        weight=t["weight"].reshape(1),
+        bias=t["bias"].reshape(1),
+        training=True,
+        eps=p["eps"],
     )
     return y.reshape(x.shape)
 

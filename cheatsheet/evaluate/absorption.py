@@ -27,8 +27,9 @@ _RATE = {"sigmoid": 1.0, "softplus": 1.0, "logsigmoid": 1.0, "tanh": 2.0, "sinh"
 _GAUSSIAN = frozenset({"erf", "erfc", "Phi", "phi"})  # saturate like e^(-a²)
 _ALGEBRAIC = frozenset({"atan", "acot"})  # saturate like 1/a
 # Functions that are flat at 0 (f(a) = f(0) + small): a tiny argument is absorbed (exp(1e-50) is 1 at 35 digits)
-_FLAT_AT_ZERO = frozenset({"exp", "exp2", "cos", "cosh", "acos", "sigmoid", "softplus", "logsigmoid", "Phi", "phi",
-                           "erfc", "pow"})
+_FLAT_AT_ZERO = frozenset(
+    {"exp", "exp2", "cos", "cosh", "acos", "sigmoid", "softplus", "logsigmoid", "Phi", "phi", "erfc", "pow"}
+)
 
 
 def _digits_one(v: Any) -> float:

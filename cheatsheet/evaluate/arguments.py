@@ -2,7 +2,7 @@
 
 These values come from outside, so only numbers pass: inputs are numbers or array-likes of numbers (numeric
 numpy arrays, nested lists; with ``exact=True`` also text in the safe grammar such as ``'1/3'``); no method of
-another object runs. Parameters are read by :func:`cheatsheet.checking.numbers.exact_number` (numbers, or text in
+another object runs. Parameters are read by :func:`cheatsheet.grammar.numbers.exact_number` (numbers, or text in
 the grammar), never by ``sympify``, and must lie in their domains. Inputs bind positionally in the rule's
 declared order or by name; parameters by PyTorch's names, with PyTorch's defaults.
 """
@@ -17,7 +17,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from cheatsheet.checking.numbers import exact_number, module_of, type_name
+from cheatsheet.grammar.numbers import exact_number, module_of, type_name
 from cheatsheet.names import did_you_mean
 
 if TYPE_CHECKING:
@@ -34,7 +34,9 @@ def check_dps(rule: Rule, dps: Any) -> int:
     kind = type(dps)
     numpy_int = issubclass(kind, np.integer) and module_of(kind) == "numpy"
     if issubclass(kind, (bool, np.bool_)) or not (issubclass(kind, int) or numpy_int):
-        raise TypeError(f"{rule.id}: dps must be an int (the significant digits of an exact result), got {type_name(dps)}")
+        raise TypeError(
+            f"{rule.id}: dps must be an int (the significant digits of an exact result), got {type_name(dps)}"
+        )
     digits = int.__int__(dps) if issubclass(kind, int) else int(dps)
     if not 1 <= digits <= MAX_DPS:
         raise ValueError(f"{rule.id}: dps={digits} is out of range; expected 1 to {MAX_DPS} significant digits")
@@ -50,7 +52,7 @@ def check_exact(rule: Rule, exact: Any) -> bool:
 
 def _input_scalar(where: str, value: Any, exact: bool) -> Any:
     """One number of an input: a float or int (float64), or with ``exact`` an int, a float, an mpf or a sympy
-    number. Only numbers pass; no method of another object runs (see :func:`cheatsheet.checking.numbers.exact_number`)."""
+    number. Only numbers pass; no method of another object runs (see :func:`cheatsheet.grammar.numbers.exact_number`)."""
     kind = type(value)
     if issubclass(kind, (bool, np.bool_)):
         raise TypeError(f"{where}: expected a number, got the bool {bool(value)}")
@@ -77,9 +79,13 @@ def _input_scalar(where: str, value: Any, exact: bool) -> Any:
     if issubclass(kind, str):
         if exact:
             return exact_number(value, where)  # read by the grammar: '1/3' or '0.1' is exact
-        raise TypeError(f"{where}: expected a number or an array of numbers, got the text {str.__str__(value)[:40]!r}; "
-                        "text such as '1/3' is read only with exact=True")
-    raise TypeError(f"{where}: expected a number or an array of numbers (a numpy array or a list), got {type_name(value)}")
+        raise TypeError(
+            f"{where}: expected a number or an array of numbers, got the text {str.__str__(value)[:40]!r}; "
+            "text such as '1/3' is read only with exact=True"
+        )
+    raise TypeError(
+        f"{where}: expected a number or an array of numbers (a numpy array or a list), got {type_name(value)}"
+    )
 
 
 def _collect(where: str, value: Any, exact: bool, depth: int, flat: list[Any]) -> tuple[int, ...]:
@@ -139,7 +145,7 @@ def bind(
     """Inputs and parameters by name, defaults filled in, checked like a Python call.
 
     Inputs must be numbers or array-likes of numbers; a numeric parameter is read by
-    :func:`cheatsheet.checking.numbers.exact_number` (a number, or text in the safe grammar, never ``sympify``) and
+    :func:`cheatsheet.grammar.numbers.exact_number` (a number, or text in the safe grammar, never ``sympify``) and
     must lie in its domain; a choice parameter must be one of its choices.
     """
     names = [inp.name for inp in rule.inputs]
@@ -178,7 +184,9 @@ def _param(rule: Rule, p: Param, value: Any) -> Any:
         if type(value) is not str:
             raise TypeError(f"{rule.id}: {p.name} must be one of {list(p.choices)}, got {type_name(value)}")
         if value not in p.choices:
-            raise ValueError(f"{rule.id}: {p.name}={value[:40]!r} is not one of {list(p.choices)}.{did_you_mean(value, list(p.choices))}")
+            raise ValueError(
+                f"{rule.id}: {p.name}={value[:40]!r} is not one of {list(p.choices)}.{did_you_mean(value, list(p.choices))}"
+            )
         return value
     number = exact_number(value, f"{rule.id}: parameter {p.name}")
     if p.domain.contains(number) is not sp.true:
@@ -195,7 +203,5 @@ def derivative_wrt(rule: Rule, wrt: str | None) -> str:
         raise TypeError(f"{rule.id}: wrt must be an input name such as {next(iter(ders))!r}, got {type_name(wrt)}")
     if wrt not in ders:
         names = list(ders)
-        raise ValueError(
-            f"{rule.id}: no derivative w.r.t. {wrt!r}; available: {names}.{did_you_mean(wrt, names)}"
-        )
+        raise ValueError(f"{rule.id}: no derivative w.r.t. {wrt!r}; available: {names}.{did_you_mean(wrt, names)}")
     return wrt

@@ -18,8 +18,8 @@ from sympy.codegen.cfunctions import exp2, expm1, log1p, log2, log10
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from cheatsheet.checking.numbers import exact_number
 from cheatsheet.evaluate.dispatch import ByClass
+from cheatsheet.grammar.numbers import exact_number
 from cheatsheet.notation import RowSoftmax, Vec, elementary, n
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def expand_where(expr: sp.Basic, where: Iterable[Definition], *, stable: bool = 
 def param_values(rule: Rule, values: Mapping[str, Any]) -> dict[sp.Symbol, sp.Expr]:
     """Parameter symbol -> exact value, defaults filled in.
 
-    Every value, given or default, is read by :func:`cheatsheet.checking.numbers.exact_number` (numbers, or text in
+    Every value, given or default, is read by :func:`cheatsheet.grammar.numbers.exact_number` (numbers, or text in
     the safe grammar; 0.1 is 1/10), never by ``sympify``, which runs text and calls ``_sympy_`` on objects.
     """
     out: dict[sp.Symbol, sp.Expr] = {}

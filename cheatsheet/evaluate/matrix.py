@@ -29,7 +29,10 @@ __all__ = ["evaluate_matrix"]
 
 #: Scalar functions of matrix expressions (ln det X, ...): the float64 and the mpmath implementation.
 _SCALAR_FUNCS: dict[type, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
-    sp.log: (np.log, mpmath.log), sp.exp: (np.exp, mpmath.exp), sp.Abs: (np.abs, abs), sp.tanh: (np.tanh, mpmath.tanh),
+    sp.log: (np.log, mpmath.log),
+    sp.exp: (np.exp, mpmath.exp),
+    sp.Abs: (np.abs, abs),
+    sp.tanh: (np.tanh, mpmath.tanh),
 }
 
 #: The handler of each kind of node (see :meth:`_MatrixEval.ev`).

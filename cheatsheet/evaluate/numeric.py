@@ -81,7 +81,9 @@ def _class_scalar(rule: Rule, name: str, value: Any, size: int) -> int:
     return v + 1  # the printed formulas index classes 1..n
 
 
-def _vector_env(rule: Rule, values: dict[str, Any], backend: Backend) -> tuple[dict[sp.Basic, Any], dict[sp.Basic, Any], int]:
+def _vector_env(
+    rule: Rule, values: dict[str, Any], backend: Backend
+) -> tuple[dict[sp.Basic, Any], dict[sp.Basic, Any], int]:
     arrays: dict[sp.Basic, Any] = {}
     scalars: dict[sp.Basic, Any] = {}
     size = None
@@ -121,19 +123,31 @@ def _matrix_eval(rule: Rule, which: str, values: dict[str, Any], params: dict[st
         if inp.shape == "matrix":
             rows, cols = inp.symbol.shape
             if arr.ndim != 2 or (rows == cols and arr.shape[0] != arr.shape[1]):
-                raise ValueError(f"{rule.id}: {inp.name} must be a {'square ' if rows == cols else ''}matrix, got shape {arr.shape}")
+                raise ValueError(
+                    f"{rule.id}: {inp.name} must be a {'square ' if rows == cols else ''}matrix, got shape {arr.shape}"
+                )
             for dim, size in zip((rows, cols), arr.shape, strict=True):
                 if isinstance(dim, sp.Symbol) and dims.setdefault(dim, size) != size:  # n, d, ... take the sizes given
-                    raise ValueError(f"{rule.id}: {inp.name} has {dim} = {size}, but another input has {dim} = {dims[dim]}")
+                    raise ValueError(
+                        f"{rule.id}: {inp.name} has {dim} = {size}, but another input has {dim} = {dims[dim]}"
+                    )
             env[inp.symbol] = MPMATH.number(arr) if exact else arr
         else:
-            env[inp.symbol] = MPMATH.number(arr).item() if exact and arr.ndim == 0 else (arr.item() if arr.ndim == 0 else arr)
+            env[inp.symbol] = (
+                MPMATH.number(arr).item() if exact and arr.ndim == 0 else (arr.item() if arr.ndim == 0 else arr)
+            )
     env |= _param_scalars(rule, params, MPMATH if exact else FLOAT)
     env |= {d: (MPMATH.number(v) if exact else float(v)) for d, v in dims.items()}
     expr = _expr(rule, which, stable=False)
     expr = expr.subs(dims) if dims else expr  # MatrixSymbol('Q', N, d) -> MatrixSymbol('Q', 3, 2), OneMatrix too
-    env = {(sp.MatrixSymbol(k.name, *(sp.sympify(v).subs(dims) for v in k.shape)) if isinstance(k, sp.MatrixSymbol) else k): v
-           for k, v in env.items()}
+    env = {
+        (
+            sp.MatrixSymbol(k.name, *(sp.sympify(v).subs(dims) for v in k.shape))
+            if isinstance(k, sp.MatrixSymbol)
+            else k
+        ): v
+        for k, v in env.items()
+    }
     out = np.asarray(evaluate_matrix(expr, env, exact=exact), dtype=object if exact else float)
     if which == "f" and out.shape == (1, 1):  # the function is a scalar even when written xᵀAx (1x1)
         out = out.reshape(())
@@ -173,7 +187,14 @@ def _elementwise(rule: Rule, which: str, values: dict[str, Any], params: dict[st
     return np.broadcast_to(np.asarray(out), shape)
 
 
-def _vector(rule: Rule, which: str, values: dict[str, Any], params: dict[str, Any], backend: Backend, axes: tuple[sp.Symbol, ...]) -> Any:
+def _vector(
+    rule: Rule,
+    which: str,
+    values: dict[str, Any],
+    params: dict[str, Any],
+    backend: Backend,
+    axes: tuple[sp.Symbol, ...],
+) -> Any:
     arrays, scalars, size = _vector_env(rule, values, backend)
     scalars |= _param_scalars(rule, params, backend)
     scalars[n] = size
@@ -214,7 +235,9 @@ def _value(rule: Rule, values: dict[str, Any], params: dict[str, Any], backend: 
     axes = (I_,) if rule.vector_output else ()
     if batch is None:
         return _result(_vector(rule, "f", values, params, backend, axes), backend)
-    losses = np.array([_vector(rule, "f", row, params, backend, axes) for row in _rows(rule, values, batch)], dtype=object)
+    losses = np.array(
+        [_vector(rule, "f", row, params, backend, axes) for row in _rows(rule, values, batch)], dtype=object
+    )
     return _result(_reduce(losses.astype(float) if not exact else losses, params, batch), backend)
 
 
@@ -270,7 +293,13 @@ def evaluate(rule: Rule, inputs: tuple[Any, ...], kwargs: dict[str, Any], *, exa
 
 
 def derivative_at(
-    rule: Rule, inputs: tuple[Any, ...], kwargs: dict[str, Any], *, wrt: str | None = None, exact: bool = False, dps: int = 50
+    rule: Rule,
+    inputs: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    *,
+    wrt: str | None = None,
+    exact: bool = False,
+    dps: int = 50,
 ) -> Any:
     """The derivative (see :meth:`cheatsheet.rule.Rule.derivative_at`)."""
     dps, exact = check_dps(rule, dps), check_exact(rule, exact)

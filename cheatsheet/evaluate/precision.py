@@ -101,7 +101,9 @@ def adaptive(name: str, compute: Callable[[], Any], dps: int, deadline: float) -
         with mpmath.workdps(step):
             tol = mpmath.mpf(10) ** (-dps - 3)
             lost = max(need, need_now)
-            agree = all(_agree(a, b, step, lost, dps, tol) for a, b in zip(previous.ravel(), current.ravel(), strict=True))
+            agree = all(
+                _agree(a, b, step, lost, dps, tol) for a, b in zip(previous.ravel(), current.ravel(), strict=True)
+            )
         work, need = step, need_now
         if agree:
             break

@@ -73,16 +73,21 @@ def _placeholders(count: int) -> tuple[sp.Symbol, ...]:
 _NODES: ByClass[Callable[[_Eval, Any], _L]] = ByClass()
 
 _COMPARISONS: dict[type, Callable[[Any, Any], Any]] = {
-    sp.StrictGreaterThan: lambda p, q: p > q, sp.GreaterThan: lambda p, q: p >= q,
-    sp.StrictLessThan: lambda p, q: p < q, sp.LessThan: lambda p, q: p <= q,
-    sp.Eq: lambda p, q: p == q, sp.Ne: lambda p, q: p != q,
+    sp.StrictGreaterThan: lambda p, q: p > q,
+    sp.GreaterThan: lambda p, q: p >= q,
+    sp.StrictLessThan: lambda p, q: p < q,
+    sp.LessThan: lambda p, q: p <= q,
+    sp.Eq: lambda p, q: p == q,
+    sp.Ne: lambda p, q: p != q,
 }
 
 
 class _Eval:
     """One evaluation: the values of the inputs, the indices bound by the sums being evaluated, a memo."""
 
-    def __init__(self, backend: Backend, arrays: Mapping[sp.Basic, Any], scalars: Mapping[sp.Basic, Any], size: int) -> None:
+    def __init__(
+        self, backend: Backend, arrays: Mapping[sp.Basic, Any], scalars: Mapping[sp.Basic, Any], size: int
+    ) -> None:
         self.b = backend
         self.arrays = {k: np.asarray(backend.number(np.asarray(v)), dtype=backend.dtype) for k, v in arrays.items()}
         self.scalars = dict(scalars)
@@ -291,8 +296,11 @@ class _Eval:
         renamed (the same numbers: the array is reused, not recomputed).
         """
         free = sorted(
-            (s for s in e.free_symbols
-             if isinstance(s, sp.Symbol) and s not in self.scalars and (s in self.bound or s.is_integer)),
+            (
+                s
+                for s in e.free_symbols
+                if isinstance(s, sp.Symbol) and s not in self.scalars and (s in self.bound or s.is_integer)
+            ),
             key=sp.default_sort_key,
         )
         labels = [self.bound.get(s, s) for s in free]
@@ -307,7 +315,7 @@ class _Eval:
         return val
 
     def _reduce(self, e: sp.Sum | MaxOver) -> _L:
-        (var, lo, hi), = e.limits
+        ((var, lo, hi),) = e.limits
         if lo != 1 or sp.sympify(hi).subs(n, self.size) != self.size:
             raise ValueError(f"only sums over 1..n are supported, got {e}")
         fresh = sp.Dummy(str(var))
@@ -343,7 +351,7 @@ class _Eval:
             h = np.max(hb, axis=pos)
             if isinstance(e, sp.Sum):
                 h = np.maximum(h, spread(digits(arr), pos))
-        return _L(red, body.axes[:pos] + body.axes[pos + 1:], h)
+        return _L(red, body.axes[:pos] + body.axes[pos + 1 :], h)
 
     # ------------------------------------------------------------------------------------ conditions
     def ev_bool(self, c: sp.Basic) -> _L:

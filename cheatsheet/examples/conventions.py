@@ -1,11 +1,10 @@
-"""The conventions panel and the "Common mistakes" panel, generated from the catalog at build time.
+"""The conventions panel, generated from the catalog at build time.
 
-- :func:`conventions`: numerator vs denominator layout (what ∂f/∂x is for each kind of f and x, with the
-  catalog's trace rule as the example), JVP vs VJP (with the catalog's softmax Jacobian, evaluated through
-  the rule, and its VJP rule as a cross-check), and the kink conventions of every kinked rule
-  (:func:`kink_rows`, from the rules' :class:`~cheatsheet.rule.Kink` data, never typed).
-- :func:`mistakes`: every erratum of :mod:`cheatsheet.verifier.errata` run through the verifier now
-  (:func:`cheatsheet.verifier.errata.check`), with the wrong formula, the right one, why, and the counterexample.
+:func:`conventions`: numerator vs denominator layout (what ∂f/∂x is for each kind of f and x, with the
+catalog's trace rule as the example), JVP vs VJP (with the catalog's softmax Jacobian, evaluated through the
+rule, and its VJP rule as a cross-check), and the kink conventions of every kinked rule (:func:`kink_rows`,
+from the rules' :class:`~cheatsheet.rule.Kink` data, never typed). The "Common mistakes" panel is
+:mod:`cheatsheet.examples.mistakes_panel`.
 
 Formulas are :class:`~cheatsheet.sheet.Formula` objects (unique keys, LaTeX printed by
 :func:`cheatsheet.printing.latex.latex` from sympy expressions; left-hand sides such as ∂f/∂x are put together from
@@ -14,8 +13,7 @@ printed symbols, as the cards do); numbers are strings rounded for display.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,23 +21,20 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from cheatsheet.examples import DPS, Value, decimal, floats, number
+from cheatsheet.examples.numbers import DPS, Value, decimal, floats, number
 from cheatsheet.printing.latex import latex
-from cheatsheet.sheet import Formula
 from cheatsheet.rule import Rule
+from cheatsheet.sheet import Formula
 
 __all__ = [
     "ConventionsPanel",
     "KinkRow",
     "LayoutExample",
     "LayoutRow",
-    "Mistake",
-    "MistakesPanel",
     "ProductRow",
     "conventions",
     "kink_rows",
     "layout_rows",
-    "mistakes",
     "products",
 ]
 
@@ -91,29 +86,53 @@ def layout_rows() -> tuple[LayoutRow, ...]:
 
     row_x = [pd(f, xv[one]), dots, pd(f, xv[n])]
     col_f = [pd(fv[one], x), vdots, pd(fv[m], x)]
-    jac = [[pd(fv[one], xv[one]), dots, pd(fv[one], xv[n])], [vdots, ddots, vdots], [pd(fv[m], xv[one]), dots, pd(fv[m], xv[n])]]
+    jac = [
+        [pd(fv[one], xv[one]), dots, pd(fv[one], xv[n])],
+        [vdots, ddots, vdots],
+        [pd(fv[m], xv[one]), dots, pd(fv[m], xv[n])],
+    ]
     jac_t = [[jac[0][0], dots, jac[2][0]], [vdots, ddots, vdots], [jac[0][2], dots, jac[2][2]]]
-    grad_x = [[pd(f, X[one, one]), dots, pd(f, X[one, q])], [vdots, ddots, vdots], [pd(f, X[p, one]), dots, pd(f, X[p, q])]]
+    grad_x = [
+        [pd(f, X[one, one]), dots, pd(f, X[one, q])],
+        [vdots, ddots, vdots],
+        [pd(f, X[p, one]), dots, pd(f, X[p, q])],
+    ]
     grad_xt = [[grad_x[0][0], dots, grad_x[2][0]], [vdots, ddots, vdots], [grad_x[0][2], dots, grad_x[2][2]]]
     F = sp.MatrixSymbol("f", 1, 1)
     Xm = sp.MatrixSymbol("X", 1, 1)
     return (
-        LayoutRow("scalar f, vector x ∈ ℝⁿ",
-                  Formula("layout-sv-num", f"{lhs} = {_matrix([row_x])}", "panel"), "1×n (row)",
-                  Formula("layout-sv-den", f"{lhs} = {_matrix([[_turn(r)] for r in row_x])}", "panel"), "n×1 (column)",
-                  "the gradient ∇f is the denominator-layout column"),
-        LayoutRow("vector f ∈ ℝᵐ, scalar x",
-                  Formula("layout-vs-num", f"{_partial(F, x)} = {_matrix([[c] for c in col_f])}", "panel"), "m×1 (column)",
-                  Formula("layout-vs-den", f"{_partial(F, x)} = {_matrix([[_turn(c) for c in col_f]])}", "panel"), "1×m (row)",
-                  "a tangent vector"),
-        LayoutRow("vector f ∈ ℝᵐ, vector x ∈ ℝⁿ",
-                  Formula("layout-vv-num", f"{_partial(F, xb)} = {_matrix(jac)}", "panel"), "m×n",
-                  Formula("layout-vv-den", f"{_partial(F, xb)} = {_matrix(jac_t)}", "panel"), "n×m",
-                  "the Jacobian J (numerator) or Jᵀ (denominator)"),
-        LayoutRow("scalar f, matrix X (p×q)",
-                  Formula("layout-sm-num", f"{_partial(f, Xm)} = {_matrix(grad_xt)}", "panel"), "q×p",
-                  Formula("layout-sm-den", f"{_partial(f, Xm)} = {_matrix(grad_x)}", "panel"), "p×q (the shape of X)",
-                  "the gradient has the shape of X in denominator layout"),
+        LayoutRow(
+            "scalar f, vector x ∈ ℝⁿ",
+            Formula("layout-sv-num", f"{lhs} = {_matrix([row_x])}", "panel"),
+            "1×n (row)",
+            Formula("layout-sv-den", f"{lhs} = {_matrix([[_turn(r)] for r in row_x])}", "panel"),
+            "n×1 (column)",
+            "the gradient ∇f is the denominator-layout column",
+        ),
+        LayoutRow(
+            "vector f ∈ ℝᵐ, scalar x",
+            Formula("layout-vs-num", f"{_partial(F, x)} = {_matrix([[c] for c in col_f])}", "panel"),
+            "m×1 (column)",
+            Formula("layout-vs-den", f"{_partial(F, x)} = {_matrix([[_turn(c) for c in col_f]])}", "panel"),
+            "1×m (row)",
+            "a tangent vector",
+        ),
+        LayoutRow(
+            "vector f ∈ ℝᵐ, vector x ∈ ℝⁿ",
+            Formula("layout-vv-num", f"{_partial(F, xb)} = {_matrix(jac)}", "panel"),
+            "m×n",
+            Formula("layout-vv-den", f"{_partial(F, xb)} = {_matrix(jac_t)}", "panel"),
+            "n×m",
+            "the Jacobian J (numerator) or Jᵀ (denominator)",
+        ),
+        LayoutRow(
+            "scalar f, matrix X (p×q)",
+            Formula("layout-sm-num", f"{_partial(f, Xm)} = {_matrix(grad_xt)}", "panel"),
+            "q×p",
+            Formula("layout-sm-den", f"{_partial(f, Xm)} = {_matrix(grad_x)}", "panel"),
+            "p×q (the shape of X)",
+            "the gradient has the shape of X in denominator layout",
+        ),
     )
 
 
@@ -149,7 +168,8 @@ def _layout_example() -> LayoutExample | None:
                     continue  # symmetric: both layouts print the same
                 lhs = _partial(sp.Symbol("f"), r.input(wrt).symbol)
                 return LayoutExample(
-                    r.id, Formula(f"layout-{r.id}-f", f"f = {latex(r.function)}", "panel"),
+                    r.id,
+                    Formula(f"layout-{r.id}-f", f"f = {latex(r.function)}", "panel"),
                     Formula(f"layout-{r.id}-num", f"{lhs} = {latex(transposed)}", "panel"),
                     Formula(f"layout-{r.id}-den", f"{lhs} = {latex(claim)}", "panel"),
                 )
@@ -228,18 +248,26 @@ def kink_rows(rules: Sequence[Rule] | None = None) -> tuple[KinkRow, ...]:
             if not kink.jump:
                 lo, hi = kink.subdifferential(param_values(r, {}))
                 sub = Formula(f"{key}-sub", rf"\left[{latex(lo)}, {latex(hi)}\right]", "panel")
-            out.append(KinkRow(
-                rule_id=r.id, title=r.title, wrt=wrt,
-                at=Formula(f"{key}-at", f"{var} = {latex(kink.at)}", "panel"),
-                left=Formula(f"{key}-left", latex(kink.left), "panel"),
-                right=Formula(f"{key}-right", latex(kink.right), "panel"),
-                torch=Formula(f"{key}-torch", latex(kink.torch), "panel"),
-                jax=Formula(f"{key}-jax", latex(kink.jax), "panel") if kink.jax is not None else None,
-                subdifferential=sub, jump=kink.jump, note=kink.note,
-                at_value=_value_at_defaults(r, kink.at), left_value=_value_at_defaults(r, kink.left),
-                right_value=_value_at_defaults(r, kink.right), torch_value=_value_at_defaults(r, kink.torch),
-                jax_value=_value_at_defaults(r, kink.jax) if kink.jax is not None else "",
-            ))
+            out.append(
+                KinkRow(
+                    rule_id=r.id,
+                    title=r.title,
+                    wrt=wrt,
+                    at=Formula(f"{key}-at", f"{var} = {latex(kink.at)}", "panel"),
+                    left=Formula(f"{key}-left", latex(kink.left), "panel"),
+                    right=Formula(f"{key}-right", latex(kink.right), "panel"),
+                    torch=Formula(f"{key}-torch", latex(kink.torch), "panel"),
+                    jax=Formula(f"{key}-jax", latex(kink.jax), "panel") if kink.jax is not None else None,
+                    subdifferential=sub,
+                    jump=kink.jump,
+                    note=kink.note,
+                    at_value=_value_at_defaults(r, kink.at),
+                    left_value=_value_at_defaults(r, kink.left),
+                    right_value=_value_at_defaults(r, kink.right),
+                    torch_value=_value_at_defaults(r, kink.torch),
+                    jax_value=_value_at_defaults(r, kink.jax) if kink.jax is not None else "",
+                )
+            )
     return tuple(out)
 
 
@@ -272,7 +300,9 @@ SOFTMAX_V = (1.0, 0.0, -1.0)
 SOFTMAX_G = (0.5, -1.0, 0.0)
 
 
-def products(x: Sequence[float] = SOFTMAX_X, v: Sequence[float] = SOFTMAX_V, g: Sequence[float] = SOFTMAX_G) -> dict[str, Any]:
+def products(
+    x: Sequence[float] = SOFTMAX_X, v: Sequence[float] = SOFTMAX_V, g: Sequence[float] = SOFTMAX_G
+) -> dict[str, Any]:
     """The softmax Jacobian through the catalog rule at ``x``, its JVP J v and VJP gᵀJ, and the VJP from
     the catalog's VJP rule (``softmax_vjp``, the gradient of gᵀ softmax(x)) when it exists.
 
@@ -296,7 +326,9 @@ def products(x: Sequence[float] = SOFTMAX_X, v: Sequence[float] = SOFTMAX_V, g: 
         return out
     out["vjp_rule"] = vjp_rule
     with mpmath.workdps(DPS):
-        exact["vjp_from_rule"] = np.asarray(vjp_rule.derivative_at(xa, ga, wrt="input", exact=True, dps=DPS), dtype=object).reshape(-1)
+        exact["vjp_from_rule"] = np.asarray(
+            vjp_rule.derivative_at(xa, ga, wrt="input", exact=True, dps=DPS), dtype=object
+        ).reshape(-1)
     out["vjp_from_rule"] = floats(exact["vjp_from_rule"])
     return out
 
@@ -306,200 +338,94 @@ def products(x: Sequence[float] = SOFTMAX_X, v: Sequence[float] = SOFTMAX_V, g: 
 AGREE = 10 ** -(DPS - 5)
 
 
-def conventions() -> ConventionsPanel:
-    """The conventions panel, from the catalog."""
+def _catalog_layout() -> str:
+    """What the catalog uses, from its data: the matrix rules' layout, the vector rules' Jacobian."""
     import cheatsheet
 
     layouts = sorted({r.layout for r in cheatsheet.rules("matrix") if r.layout})
     vector_rules = [r for r in cheatsheet.rules() if r.shape == "vector" and r.vector_output]
-    catalog_layout = (
+    return (
         f"The catalog's matrix rules use {', '.join(layouts) or 'no stated'} layout (the gradient has the shape of the "
         f"input); its {len(vector_rules)} vector-valued rules give the Jacobian entry Jᵢⱼ = ∂fᵢ/∂xⱼ (numerator layout)."
     )
-    pr = products()
-    rule: Rule = pr["rule"]
+
+
+def _jacobian(rule: Rule) -> tuple[Formula, ...]:
+    """The softmax rule's Jacobian entry Jᵢⱼ = ∂fᵢ/∂xⱼ and its definitions, as the rule prints them."""
     d = rule.derivatives[rule.inputs[0].name]
-    jac = [Formula("jvp-jacobian", f"J_{{ij}} = {_partial(sp.Indexed('f', sp.Symbol('i')), sp.Indexed('x', sp.Symbol('j')))} = {latex(d)}", "panel")]
+    jac = [
+        Formula(
+            "jvp-jacobian",
+            f"J_{{ij}} = {_partial(sp.Indexed('f', sp.Symbol('i')), sp.Indexed('x', sp.Symbol('j')))} = {latex(d)}",
+            "panel",
+        )
+    ]
     for k, w in enumerate(rule.where):
         jac.append(Formula(f"jvp-where-{k}", f"{latex(w.symbol)} = {latex(w.value)}", "panel"))
+    return tuple(jac)
+
+
+def _product_rows(pr: dict[str, Any]) -> tuple[ProductRow, ...]:
+    """JVP and VJP: what each computes and costs, with the example's values (``pr`` from :func:`products`)."""
     J, v, g = (sp.MatrixSymbol(s, 3, 3 if s == "J" else 1) for s in ("J", "v", "g"))
     n = len(SOFTMAX_X)
-    rows = (
-        ProductRow("JVP", Formula("jvp-formula", latex(J * v), "panel"),
-                   "the directional derivative of f at x along v (a column of J when v = eⱼ)",
-                   f"like the output: {n}", "forward mode: one pass per input direction v; cheap when inputs are few",
-                   Value.of(pr["jvp"])),
-        ProductRow("VJP", Formula("vjp-formula", latex(g.T * J), "panel"),
-                   "the gradient of gᵀf w.r.t. x (a row of J when g = eᵢ): what backpropagation passes back",
-                   f"like the input: {n}", "reverse mode (backpropagation): one pass per output cotangent g; cheap when outputs are few (a scalar loss)",
-                   Value.of(pr["vjp"])),
+    return (
+        ProductRow(
+            "JVP",
+            Formula("jvp-formula", latex(J * v), "panel"),
+            "the directional derivative of f at x along v (a column of J when v = eⱼ)",
+            f"like the output: {n}",
+            "forward mode: one pass per input direction v; cheap when inputs are few",
+            Value.of(pr["jvp"]),
+        ),
+        ProductRow(
+            "VJP",
+            Formula("vjp-formula", latex(g.T * J), "panel"),
+            "the gradient of gᵀf w.r.t. x (a row of J when g = eᵢ): what backpropagation passes back",
+            f"like the input: {n}",
+            "reverse mode (backpropagation): one pass per output cotangent g; cheap when outputs are few (a scalar loss)",
+            Value.of(pr["vjp"]),
+        ),
     )
+
+
+def _vjp_check(pr: dict[str, Any]) -> str:
+    """The cross-check by the catalog's VJP rule, in one sentence ("" without that rule); raises when the two
+    computations disagree."""
+    if pr["vjp_rule"] is None:
+        return ""
     exact = pr["exact"]
-    if pr["vjp_rule"] is not None:
-        # both are exact to DPS digits: what is printed is the bound they meet (a bound cannot flip with the last
-        # digits, as a float64 "largest difference 2.8×10⁻¹⁷" did from one CPU to another)
-        gap = max(abs(a - b) for a, b in zip(exact["vjp_from_rule"], exact["vjp"]))
-        if gap > AGREE:
-            raise RuntimeError(f"the {pr['vjp_rule'].id} rule and the softmax Jacobian give different VJPs "
-                               f"(largest difference {number(float(gap), 2)})")
-        vjp_check = (f"The catalog's {pr['vjp_rule'].id} rule gives the VJP directly: {Value.of(pr['vjp_from_rule']).text} "
-                     f"(the same to {DPS - 5} digits).")
-    else:
-        vjp_check = ""
-    J = exact["J"]
+    # both are exact to DPS digits: what is printed is the bound they meet (a bound cannot flip with the last
+    # digits, as a float64 "largest difference 2.8×10⁻¹⁷" did from one CPU to another)
+    gap = max(abs(a - b) for a, b in zip(exact["vjp_from_rule"], exact["vjp"], strict=False))
+    if gap > AGREE:
+        raise RuntimeError(
+            f"the {pr['vjp_rule'].id} rule and the softmax Jacobian give different VJPs "
+            f"(largest difference {number(float(gap), 2)})"
+        )
+    return (
+        f"The catalog's {pr['vjp_rule'].id} rule gives the VJP directly: {Value.of(pr['vjp_from_rule']).text} "
+        f"(the same to {DPS - 5} digits)."
+    )
+
+
+def conventions() -> ConventionsPanel:
+    """The conventions panel, from the catalog."""
+    catalog_layout = _catalog_layout()
+    pr = products()
+    rows = _product_rows(pr)
+    vjp_check = _vjp_check(pr)
+    J = pr["exact"]["J"]
     symmetric = all(abs(J[i, k] - J[k, i]) <= AGREE for i in range(J.shape[0]) for k in range(J.shape[1]))
     example = (("x", Value.of(pr["x"])), ("v", Value.of(pr["v"])), ("g", Value.of(pr["g"])), ("J", Value.of(pr["J"])))
     return ConventionsPanel(
-        layout=layout_rows(), layout_example=_layout_example(), catalog_layout=catalog_layout, jacobian=tuple(jac),
-        products=rows, example=example, vjp_check=vjp_check, symmetric=symmetric, kinks=kink_rows(),
+        layout=layout_rows(),
+        layout_example=_layout_example(),
+        catalog_layout=catalog_layout,
+        jacobian=_jacobian(pr["rule"]),
+        products=rows,
+        example=example,
+        vjp_check=vjp_check,
+        symmetric=symmetric,
+        kinks=kink_rows(),
     )
-
-
-# =========================================================================================== mistakes
-@dataclass(frozen=True)
-class Mistake:
-    """A published wrong derivative with the counterexample the verifier finds now.
-
-    ``function``: the rule's function; ``wrong``/``correct``: the erratum's claim and the rule's derivative,
-    with the same left-hand side; ``why``: the erratum's explanation; ``where``: which entry failed (for
-    matrix rules, e.g. "entry (1,2) at m = 2, n = 2"); ``point``: the counterexample's inputs rounded to a few
-    digits (LaTeX, and ``point_text`` in plain text), ``expected`` the true derivative and ``claimed`` the wrong
-    formula's value *at the rounded point* (re-evaluated exactly through the rules, so the three numbers agree
-    with each other); ``found``: the verifier's own counterexample line, unrounded.
-    """
-
-    rule_id: str
-    title: str
-    text: str
-    function: Formula
-    wrong: Formula
-    correct: Formula
-    why: str
-    where: str
-    point: Formula
-    point_text: str
-    expected: str
-    claimed: str
-    found: str
-
-
-@dataclass(frozen=True)
-class MistakesPanel:
-    """Every erratum of :mod:`cheatsheet.verifier.errata`, each rejected by the verifier, with its counterexample."""
-
-    mistakes: tuple[Mistake, ...]
-
-
-_ENTRY = re.compile(r"\(([^)]*=[^)]*)\)\s*\[(\d+),(\d+)\]")  # "∂/∂X (m=2, n=2) [1,2]": the sizes, the entry
-
-
-def _point_values(rule: Rule, point: dict[str, str]) -> dict[str, Any]:
-    """The counterexample's inputs (and parameters) by keyword: floats, matrices gathered from A_11, A_12 ..."""
-    values: dict[str, Any] = {}
-    for inp in rule.inputs:
-        name = str(inp.symbol)
-        if inp.shape == "matrix":
-            entries: dict[tuple[int, int], float] = {}
-            for k, v in point.items():
-                m = re.fullmatch(rf"{re.escape(name)}_(\d)(\d)", k)
-                if m:
-                    entries[(int(m.group(1)), int(m.group(2)))] = float(v)
-            if not entries:
-                raise LookupError(f"{rule.id}: the counterexample {point} has no entries of {name}")
-            rows, cols = max(i for i, _ in entries), max(j for _, j in entries)
-            values[inp.name] = np.array([[entries[(i, j)] for j in range(1, cols + 1)] for i in range(1, rows + 1)])
-        else:
-            values[inp.name] = float(point[inp.name] if inp.name in point else point[name])
-    for p in rule.params:
-        if p.name in point and not p.is_choice:
-            values[p.name] = float(point[p.name])
-    return values
-
-
-def _round(values: dict[str, Any], digits: int) -> dict[str, Any]:
-    return {k: np.vectorize(lambda v: float(f"{v:.{digits}g}"))(v) if isinstance(v, np.ndarray) else float(f"{v:.{digits}g}")
-            for k, v in values.items()}
-
-
-def _at(rule: Rule, values: dict[str, Any], wrt: str, entry: tuple[int, int] | None) -> float:
-    """The derivative w.r.t. ``wrt`` at ``values``, exactly (mpmath), as a float (one entry of a matrix gradient)."""
-    out = rule.derivative_at(wrt=wrt, exact=True, **values)
-    if entry is not None:
-        out = np.asarray(out, dtype=object)[entry[0] - 1, entry[1] - 1]
-    return float(out)
-
-
-def _rounded_counterexample(rule: Rule, wrong_rule: Rule, wrt: str, values: dict[str, Any],
-                            entry: tuple[int, int] | None) -> tuple[dict[str, Any], int, float, float] | None:
-    """The point rounded to as few significant digits (4 at least) as keep the claim visibly false there."""
-    for digits in (4, 6, 8, 10):
-        point = _round(values, digits)
-        try:
-            expected, claimed = _at(rule, point, wrt, entry), _at(wrong_rule, point, wrt, entry)
-        except (ValueError, ZeroDivisionError, TypeError):
-            continue
-        if abs(expected - claimed) > 1e-3 * max(1.0, abs(expected)):
-            return point, digits, expected, claimed
-    return None
-
-
-def _point_formula(rule: Rule, values: dict[str, Any], digits: int, key: str) -> tuple[Formula, str]:
-    tex, text = [], []
-    for inp in rule.inputs:
-        val = Value.of(values[inp.name], digits)
-        tex.append(f"{latex(inp.symbol)} = {val.tex}")
-        name = str(inp.symbol)
-        text.append(f"{name} = {val.text}")
-    for p in rule.params:
-        if p.name in values and p.symbol is not None:
-            val = Value.of(values[p.name], digits)
-            tex.append(f"{latex(p.symbol)} = {val.tex}")
-            text.append(f"{p.name} = {val.text}")
-    return Formula(f"{key}-point", r",\ ".join(tex), "panel"), ", ".join(text)
-
-
-def mistakes(rules: Callable[[str], Rule] | None = None) -> MistakesPanel:
-    """Every erratum of :mod:`cheatsheet.verifier.errata`, checked now, with the counterexample of each."""
-    import dataclasses
-
-    import cheatsheet
-    from cheatsheet.verifier import errata
-    from cheatsheet.examples import positive_first
-    from cheatsheet.sheet import card
-
-    get = rules or cheatsheet.get
-    out = []
-    for e in errata.ERRATA:
-        rule = get(e.rule_id)
-        verdict = errata.check(e, get)
-        if verdict.status != "failed" or verdict.counterexample is None:  # the panel prints only what was refuted
-            raise RuntimeError(f"erratum {e.rule_id!r} ({e.text}) was not rejected by the verifier: {verdict.summary()}")
-        cx = verdict.counterexample
-        # printed with its negative terms last (2σ(x) − 1): the same expression the verifier refuted
-        wrong = {w: positive_first(c) for w, c in e.wrong(rule).items()}
-        wrong_rule = dataclasses.replace(rule, derivative=tuple((w, wrong.get(w, c)) for w, c in rule.derivative),
-                                         stable_derivative=tuple((w, c) for w, c in rule.stable_derivative if w not in wrong))
-        good, bad = card(rule, rule.verdict), card(wrong_rule, verdict)
-        wrt = next(iter(wrong))
-        key = f"mistake-{rule.id}"
-        pick = {f.key.rsplit("-d-", 1)[-1]: f.tex for f in good.of_role("derivative")}
-        pick_bad = {f.key.rsplit("-d-", 1)[-1]: f.tex for f in bad.of_role("derivative")}
-        m = _ENTRY.search(cx.claim)
-        entry = (int(m.group(2)), int(m.group(3))) if m else None
-        where = f"entry ({m.group(2)},{m.group(3)}) at {m.group(1).replace('=', ' = ')}" if m else ""
-        raw = _point_values(rule, cx.point)
-        found = _rounded_counterexample(rule, wrong_rule, wrt, raw, entry)
-        if found is None:  # never seen: print the verifier's own numbers
-            point, digits, expected, claimed = raw, 12, float(cx.expected), float(cx.got)
-        else:
-            point, digits, expected, claimed = found
-        formula, text = _point_formula(rule, point, digits, key)
-        out.append(Mistake(
-            rule_id=rule.id, title=rule.title, text=e.text,
-            function=Formula(f"{key}-f", good.of_role("function")[0].tex, "panel"),
-            wrong=Formula(f"{key}-wrong", pick_bad[wrt], "panel"),
-            correct=Formula(f"{key}-correct", pick[wrt], "panel"),
-            why=e.why, where=where, point=formula, point_text=text,
-            expected=number(expected), claimed=number(claimed), found=cx.describe(),
-        ))
-    return MistakesPanel(tuple(out))

@@ -2,7 +2,7 @@
 
 ``cheatsheet check`` prints the correct derivative with this printer (x^2, |x|, where(x > 0, 1, 0),
 sigmoid(x)), so that a user can paste it into a claim; ``to_text(e)`` parses back to ``e``
-(see :mod:`cheatsheet.checking.parse` for the grammar). Terms and factors come in the textbook order
+(see :mod:`cheatsheet.grammar.parse` for the grammar). Terms and factors come in the textbook order
 (:mod:`cheatsheet.printing.textbook`), the order of the LaTeX line that ``check`` prints beside it.
 """
 

@@ -37,7 +37,9 @@ from cheatsheet.printing.textbook import (
 
 __all__ = ["TextbookPrinter", "latex"]
 
-_INVERSE_TRIG = frozenset({"asin", "acos", "atan", "acot", "asec", "acsc", "asinh", "acosh", "atanh", "acoth", "asech", "acsch"})
+_INVERSE_TRIG = frozenset(
+    {"asin", "acos", "atan", "acot", "asec", "acsc", "asinh", "acosh", "atanh", "acoth", "asech", "acsch"}
+)
 _TALL = (r"\frac", r"\sum", r"\begin", r"\sqrt", r"\max", r"\prod")
 
 
@@ -106,7 +108,9 @@ class TextbookPrinter(LatexPrinterBase):
         return f"{body}^{{{exp}}}" if exp is not None else body
 
     def _print_AppliedUndef(self, expr: sp.Function, exp: str | None = None) -> str:
-        body = self._call(self._undef_name(expr.func), expr.args)  # g(x)^{2}, not g^{2}(x): the power applies to the value
+        body = self._call(
+            self._undef_name(expr.func), expr.args
+        )  # g(x)^{2}, not g^{2}(x): the power applies to the value
         return f"{body}^{{{exp}}}" if exp is not None else body
 
     def _undef_name(self, func: Any) -> str:
@@ -239,8 +243,11 @@ class TextbookPrinter(LatexPrinterBase):
         if isinstance(inner, (sp.Symbol, sp.Indexed, sp.exp)):
             return rf"\frac{{{d} {self._print(inner)}}}{{{d} {self._print(var)}}}"
         body = self._print(inner)
-        if (isinstance(inner, (sp.Add, sp.Sum)) or inner.could_extract_minus_sign()
-                or (isinstance(inner, sp.Mul) and not written_fraction(inner))):
+        if (
+            isinstance(inner, (sp.Add, sp.Sum))
+            or inner.could_extract_minus_sign()
+            or (isinstance(inner, sp.Mul) and not written_fraction(inner))
+        ):
             body = self._paren(body)
         return rf"\frac{{{d}}}{{{d} {self._print(var)}}} {body}"
 

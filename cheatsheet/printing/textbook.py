@@ -176,10 +176,16 @@ def written_fractions(expr: sp.Mul) -> list[sp.Expr] | None:
     for a in expr.args:
         walk(a)
     fractions = [a for a in out if written_fraction(a) and not a.is_number]  # 1/2 stays a coefficient
-    tall_sums = [a for a in out if isinstance(a, sp.Add) and any(written_fraction(t) and not t.is_number for t in a.args)]
+    tall_sums = [
+        a for a in out if isinstance(a, sp.Add) and any(written_fraction(t) and not t.is_number for t in a.args)
+    ]
     if not any(isinstance(f, sp.Mul) and not all(is_denominator(a) for a in factors(f)) for f in fractions):
         tall_sums = []  # (δ_ij − 1/n)/σ̂ stays one fraction: only a/b · (c − d/e) is kept apart
-    if not fractions or len(fractions) + len(tall_sums) < 2 or any(a.is_Number and a.is_negative for f in out for a in factors(f)):
+    if (
+        not fractions
+        or len(fractions) + len(tall_sums) < 2
+        or any(a.is_Number and a.is_negative for f in out for a in factors(f))
+    ):
         return None
     return [a for a in out if a != 1]
 
@@ -301,16 +307,19 @@ def prime(expr: sp.Basic) -> Prime | None:
     """
     if isinstance(expr, sp.Derivative):
         inner = expr.expr
-        if (isinstance(inner, (AppliedUndef, Notation)) and not isinstance(inner, Indicator)
-                and len(expr.variables) == 1 and len(inner.args) == 1 and inner.args[0] == expr.variables[0]):
+        if (
+            isinstance(inner, (AppliedUndef, Notation))
+            and not isinstance(inner, Indicator)
+            and len(expr.variables) == 1
+            and len(inner.args) == 1
+            and inner.args[0] == expr.variables[0]
+        ):
             return Prime(inner, int(expr.derivative_count), expr.variables[0])
         return None
     if isinstance(expr, sp.Subs):
         body, old, new = expr.args
         if isinstance(body, sp.Derivative) and len(old) == 1 and isinstance(body.expr, sp.Function):
             inner = body.expr
-            if (len(inner.args) == 1 and inner.args[0] == old[0]
-                    and body.variables == (old[0],) * body.derivative_count):
+            if len(inner.args) == 1 and inner.args[0] == old[0] and body.variables == (old[0],) * body.derivative_count:
                 return Prime(inner, int(body.derivative_count), new[0])
     return None
-

@@ -19,8 +19,19 @@ from cheatsheet.render.resources import templates_dir
 if TYPE_CHECKING:  # (not at run time: sheet imports sympy, and the no-change build needs only PAPERS from here)
     from cheatsheet.sheet import Section
 
-__all__ = ["PAPERS", "Meta", "Paper", "environment", "footer_document", "hollow", "identifier", "measure_document",
-           "print_page", "prose", "render_page"]
+__all__ = [
+    "PAPERS",
+    "Meta",
+    "Paper",
+    "environment",
+    "footer_document",
+    "hollow",
+    "identifier",
+    "measure_document",
+    "print_page",
+    "prose",
+    "render_page",
+]
 
 
 @dataclass(frozen=True)
@@ -50,7 +61,9 @@ class Meta:
     counts: Mapping[str, int]
 
 
-_SUPERSCRIPTS = dict(zip("⁰⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱᵀᵃᵇᶜᵈᵉᶠᵍʰʲᵏˡᵐᵒᵖʳˢᵗᵘᵛʷˣʸᶻᵝᵞᵟᵠᵡ", "0456789+−=()niTabcdefghjklmoprstuvwxyzβγδφχ", strict=True))
+_SUPERSCRIPTS = dict(
+    zip("⁰⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱᵀᵃᵇᶜᵈᵉᶠᵍʰʲᵏˡᵐᵒᵖʳˢᵗᵘᵛʷˣʸᶻᵝᵞᵟᵠᵡ", "0456789+−=()niTabcdefghjklmoprstuvwxyzβγδφχ", strict=True)
+)
 _SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋ₐₑₒₓᵢⱼₖₗₘₙₚₛₜᵦᵧᵨᵩᵪ", "0123456789+−aeoxijklmnpstβγρφχ", strict=True))
 
 
@@ -90,7 +103,9 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         # HTML templates autoescape; the LaTeX and Markdown templates escape through their own filters.
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True, default=False),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html", "html.j2"), default_for_string=True, default=False
+        ),
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
         keep_trailing_newline=True,
@@ -121,7 +136,9 @@ def fonts_css(*, inline: bool) -> str:
             src = f'url("data:font/otf;base64,{data}") format("opentype")'
         else:
             src = f'url("fonts/{file}") format("opentype")'
-        rules.append(f'@font-face {{ font-family: "{family}"; font-weight: {weight}; font-style: {style}; src: {src}; }}')
+        rules.append(
+            f'@font-face {{ font-family: "{family}"; font-weight: {weight}; font-style: {style}; src: {src}; }}'
+        )
     return "\n".join(rules)
 
 
@@ -129,40 +146,76 @@ def _read(name: str) -> str:
     return (templates_dir() / name).read_text(encoding="utf-8")
 
 
-def print_page(sections: Sequence[Section], meta: Meta, page: Any, math: Mapping[str, str],
-               plots: Mapping[str, str]) -> str:
+def print_page(
+    sections: Sequence[Section], meta: Meta, page: Any, math: Mapping[str, str], plots: Mapping[str, str]
+) -> str:
     """One page of the PDF as its own document (see :mod:`cheatsheet.render.paged`)."""
-    from cheatsheet.render.paged import GEOMETRY, LINK_SCHEME
+    from cheatsheet.render.layout import GEOMETRY, LINK_SCHEME
 
-    return environment().get_template("print.html.j2").render(
-        sections=sections, meta=meta, page=page, geometry=GEOMETRY, link=LINK_SCHEME, css=Markup(_read("sheet.css")),
-        fonts_css=Markup(fonts_css(inline=False)), math=_Pictures(math), plots=_Pictures(plots),
+    return (
+        environment()
+        .get_template("print.html.j2")
+        .render(
+            sections=sections,
+            meta=meta,
+            page=page,
+            geometry=GEOMETRY,
+            link=LINK_SCHEME,
+            css=Markup(_read("sheet.css")),
+            fonts_css=Markup(fonts_css(inline=False)),
+            math=_Pictures(math),
+            plots=_Pictures(plots),
+        )
     )
 
 
 def footer_document(meta: Meta, total: int) -> str:
     """The footers of all pages (title, version, catalog fingerprint, page x of y), one per page, to be
     laid over the drawn pages: they change with the catalog, the pages' drawings need not."""
-    from cheatsheet.render.paged import GEOMETRY
+    from cheatsheet.render.layout import GEOMETRY
 
-    return environment().get_template("footer.html.j2").render(
-        meta=meta, total=total, geometry=GEOMETRY, css=Markup(_read("sheet.css")),
-        fonts_css=Markup(fonts_css(inline=False)),
+    return (
+        environment()
+        .get_template("footer.html.j2")
+        .render(
+            meta=meta,
+            total=total,
+            geometry=GEOMETRY,
+            css=Markup(_read("sheet.css")),
+            fonts_css=Markup(fonts_css(inline=False)),
+        )
     )
 
 
-def measure_document(sections: Sequence[Section], meta: Meta, cards: Sequence[Any], with_masthead: bool,
-                     math: Mapping[str, str], plots: Mapping[str, str]) -> str:
+def measure_document(
+    sections: Sequence[Section],
+    meta: Meta,
+    cards: Sequence[Any],
+    with_masthead: bool,
+    math: Mapping[str, str],
+    plots: Mapping[str, str],
+) -> str:
     """A document that lays out ``cards`` (and the headings, and the masthead) exactly as printed.
 
     Its pictures are hollow (:func:`hollow`): the same boxes without the drawing, which is all that
     layout reads; parsing the glyph outlines took most of the time of measuring the sheet."""
-    from cheatsheet.render.paged import GEOMETRY, LINK_SCHEME
+    from cheatsheet.render.layout import GEOMETRY, LINK_SCHEME
 
-    return environment().get_template("measure.html.j2").render(
-        sections=sections, meta=meta, cards=cards, with_masthead=with_masthead, geometry=GEOMETRY, link=LINK_SCHEME,
-        css=Markup(_read("sheet.css")), fonts_css=Markup(fonts_css(inline=False)),
-        math=_Pictures(math, hollow=True), plots=_Pictures(plots, hollow=True),
+    return (
+        environment()
+        .get_template("measure.html.j2")
+        .render(
+            sections=sections,
+            meta=meta,
+            cards=cards,
+            with_masthead=with_masthead,
+            geometry=GEOMETRY,
+            link=LINK_SCHEME,
+            css=Markup(_read("sheet.css")),
+            fonts_css=Markup(fonts_css(inline=False)),
+            math=_Pictures(math, hollow=True),
+            plots=_Pictures(plots, hollow=True),
+        )
     )
 
 
@@ -179,13 +232,20 @@ def hollow(snippet: str) -> str:
     return snippet[:open_end] + snippet[close:]
 
 
-def render_page(sections: Sequence[Section], meta: Meta, math: Mapping[str, str], plots: Mapping[str, str],
-                links: Mapping[str, str]) -> str:
+def render_page(
+    sections: Sequence[Section], meta: Meta, math: Mapping[str, str], plots: Mapping[str, str], links: Mapping[str, str]
+) -> str:
     """The self-contained HTML page: MathML formulas, inline plots, styles, script and fonts."""
     template = environment().get_template("page.html.j2")
     return template.render(
-        sections=sections, meta=meta, css=Markup(_read("page.css")), script=Markup(_read("page.js")),
-        fonts_css=Markup(fonts_css(inline=True)), math=_Pictures(math), plots=_Pictures(plots), links=links,
+        sections=sections,
+        meta=meta,
+        css=Markup(_read("page.css")),
+        script=Markup(_read("page.js")),
+        fonts_css=Markup(fonts_css(inline=True)),
+        math=_Pictures(math),
+        plots=_Pictures(plots),
+        links=links,
     )
 
 

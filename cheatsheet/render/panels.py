@@ -34,9 +34,22 @@ def formulas_of(data: Any) -> Iterator[Formula]:
 
 def _card(ident: str, title: str, panel: str, data: Any) -> Card:
     return Card(
-        id=ident, title=title, family="panel", formulas=tuple(dict.fromkeys(formulas_of(data))), notes=(),
-        references=(), params=(), status="proved", evidence="", torch=None, layout="", scalar_plot=False,
-        torch_conforms=False, kind="panel", panel=panel, data=data,
+        id=ident,
+        title=title,
+        family="panel",
+        formulas=tuple(dict.fromkeys(formulas_of(data))),
+        notes=(),
+        references=(),
+        params=(),
+        status="proved",
+        evidence="",
+        torch=None,
+        layout="",
+        scalar_plot=False,
+        torch_conforms=False,
+        kind="panel",
+        panel=panel,
+        data=data,
     )
 
 
@@ -49,8 +62,14 @@ def _kink_cards(conventions: Any) -> list[Card]:
     cards = []
     for number, chunk in enumerate(chunks, start=1):
         suffix = f" ({number} of {len(chunks)})" if len(chunks) > 1 else ""
-        cards.append(_card(f"conventions-kinks-{number}", f"Kink conventions{suffix}", "kinks",
-                           dataclasses.replace(conventions, kinks=chunk)))
+        cards.append(
+            _card(
+                f"conventions-kinks-{number}",
+                f"Kink conventions{suffix}",
+                "kinks",
+                dataclasses.replace(conventions, kinks=chunk),
+            )
+        )
     return cards
 
 
@@ -58,22 +77,32 @@ def panel_sections() -> list[Section]:
     """The sections of worked examples, conventions and common mistakes, in the sheet's order."""
     # (the submodules by name: cheatsheet.examples exports functions called conventions and descent too)
     from cheatsheet.examples.conventions import conventions as conventions_panel
-    from cheatsheet.examples.conventions import mistakes
     from cheatsheet.examples.descent import descent
+    from cheatsheet.examples.mistakes_panel import mistakes
     from cheatsheet.examples.mlp import backprop
 
     conventions = conventions_panel()
     return [
-        Section("examples", "Worked examples", (
-            _card("example-backprop", "Backpropagation through a 2-layer MLP", "mlp", backprop()),
-            _card("example-descent", "Gradient descent and Newton's step on a quadratic", "descent", descent()),
-        )),
-        Section("conventions", "Conventions", (
-            _card("conventions-layout", "Numerator vs denominator layout", "layout", conventions),
-            _card("conventions-products", "JVP vs VJP (softmax)", "products", conventions),
-            *_kink_cards(conventions),
-        )),
-        Section("mistakes", "Common mistakes", (
-            _card("common-mistakes", "Published wrong derivatives, rejected", "mistakes", mistakes()),
-        )),
+        Section(
+            "examples",
+            "Worked examples",
+            (
+                _card("example-backprop", "Backpropagation through a 2-layer MLP", "mlp", backprop()),
+                _card("example-descent", "Gradient descent and Newton's step on a quadratic", "descent", descent()),
+            ),
+        ),
+        Section(
+            "conventions",
+            "Conventions",
+            (
+                _card("conventions-layout", "Numerator vs denominator layout", "layout", conventions),
+                _card("conventions-products", "JVP vs VJP (softmax)", "products", conventions),
+                *_kink_cards(conventions),
+            ),
+        ),
+        Section(
+            "mistakes",
+            "Common mistakes",
+            (_card("common-mistakes", "Published wrong derivatives, rejected", "mistakes", mistakes()),),
+        ),
     ]

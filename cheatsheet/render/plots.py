@@ -470,10 +470,18 @@ def plot_svg(rule: Rule, *, width_px: float = 180, height_px: float = 100, label
         # the family as an attribute: WeasyPrint does not apply the page's CSS to inline SVG text (a system
         # font would be embedded instead); in a browser the page's CSS still wins over the attribute
         parts.append(f'<g class="ticks" font-family="Heros" font-size="{_fmt(size)}" fill="#555">')
-        parts.append(f'<text class="tick" x="{_fmt(sx(x_lo))}" y="{_fmt(h - 1.5)}" text-anchor="start">{_label(x_lo)}</text>')
-        parts.append(f'<text class="tick" x="{_fmt(sx(x_hi))}" y="{_fmt(h - 1.5)}" text-anchor="end">{_label(x_hi)}</text>')
-        parts.append(f'<text class="tick" x="{_fmt(left - 2)}" y="{_fmt(sy(y_hi) + size * 0.35)}" text-anchor="end">{y_labels[0]}</text>')
-        parts.append(f'<text class="tick" x="{_fmt(left - 2)}" y="{_fmt(sy(y_lo) + size * 0.35)}" text-anchor="end">{y_labels[1]}</text>')
+        parts.append(
+            f'<text class="tick" x="{_fmt(sx(x_lo))}" y="{_fmt(h - 1.5)}" text-anchor="start">{_label(x_lo)}</text>'
+        )
+        parts.append(
+            f'<text class="tick" x="{_fmt(sx(x_hi))}" y="{_fmt(h - 1.5)}" text-anchor="end">{_label(x_hi)}</text>'
+        )
+        parts.append(
+            f'<text class="tick" x="{_fmt(left - 2)}" y="{_fmt(sy(y_hi) + size * 0.35)}" text-anchor="end">{y_labels[0]}</text>'
+        )
+        parts.append(
+            f'<text class="tick" x="{_fmt(left - 2)}" y="{_fmt(sy(y_lo) + size * 0.35)}" text-anchor="end">{y_labels[1]}</text>'
+        )
         parts.append("</g>")
     f_paths = [d for piece in spec.f for d in _polylines(piece, sx, sy, y_lo, y_hi)]
     df_paths = [d for piece in spec.df for d in _polylines(piece, sx, sy, y_lo, y_hi)]
@@ -483,7 +491,9 @@ def plot_svg(rule: Rule, *, width_px: float = 180, height_px: float = 100, label
             f'stroke-dasharray="3 2" stroke-linejoin="round"/>'
         )
     if f_paths:
-        parts.append(f'<path class="f" d="{"".join(f_paths)}" fill="none" stroke="#000" stroke-width="1.2" stroke-linejoin="round"/>')
+        parts.append(
+            f'<path class="f" d="{"".join(f_paths)}" fill="none" stroke="#000" stroke-width="1.2" stroke-linejoin="round"/>'
+        )
     # f' markers first, then f's (a jump of f stays readable where f' has its dot); open before filled
     for m in sorted(spec.markers, key=lambda m: (m.curve == "f", m.filled, m.x, m.y)):
         if not (y_lo <= m.y <= y_hi and x_lo <= m.x <= x_hi):

@@ -27,7 +27,8 @@ def templates_dir() -> Path:
         if (folder / "fonts").is_dir():
             return folder
     raise ResourceError(
-        "bundled templates not found; looked in " + ", ".join(str(c) for c in _CANDIDATES)
+        "bundled templates not found; looked in "
+        + ", ".join(str(c) for c in _CANDIDATES)
         + " (a source checkout has templates/ at the repository top; a wheel has cheatsheet/templates/)"
     )
 

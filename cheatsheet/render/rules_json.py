@@ -184,8 +184,12 @@ def _derivation(rule: Rule) -> dict[str, Any] | None:
     }
 
 
-def rule_table(rules: Iterable[Rule] | None = None, verdicts: Iterable[Verdict] | None = None, *,
-               entry: Callable[[Rule, Verdict | None], dict[str, Any]] = rule_entry) -> dict[str, Any]:
+def rule_table(
+    rules: Iterable[Rule] | None = None,
+    verdicts: Iterable[Verdict] | None = None,
+    *,
+    entry: Callable[[Rule, Verdict | None], dict[str, Any]] = rule_entry,
+) -> dict[str, Any]:
     """The whole export as a dict: package version, catalog fingerprint, families, sheet order, rules by id.
 
     ``rules`` defaults to the whole catalog; ``verdicts`` (matched by rule id, e.g. fresh from
@@ -209,8 +213,12 @@ def rule_table(rules: Iterable[Rule] | None = None, verdicts: Iterable[Verdict] 
     }
 
 
-def export_json(rules: Iterable[Rule] | None = None, verdicts: Iterable[Verdict] | None = None, *,
-                entry: Callable[[Rule, Verdict | None], dict[str, Any]] = rule_entry) -> str:
+def export_json(
+    rules: Iterable[Rule] | None = None,
+    verdicts: Iterable[Verdict] | None = None,
+    *,
+    entry: Callable[[Rule, Verdict | None], dict[str, Any]] = rule_entry,
+) -> str:
     """The export's text (see :func:`rule_table`): deterministic, sorted keys, no timings, a trailing newline."""
     return json.dumps(rule_table(rules, verdicts, entry=entry), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 

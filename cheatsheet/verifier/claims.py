@@ -89,8 +89,19 @@ def _indexed_identity(rule: Rule, ident: Identity, label: str, lhs: sp.Basic, rh
                 ls.append(scalar_of(inst.apply(lhs, idx)))  # a 1x1 matrix (xᵀAx) is a scalar
                 rs.append(scalar_of(inst.apply(rhs, idx)))
                 en.append("[" + ",".join(map(str, combo)) + "]" if combo else "")
-            claims.append(Claim(f"{label} (n={size})", variables, ls, rs, en, points, names, relation=ident.relation,
-                                proof_limit=VECTOR_PROOF_POINTS))
+            claims.append(
+                Claim(
+                    f"{label} (n={size})",
+                    variables,
+                    ls,
+                    rs,
+                    en,
+                    points,
+                    names,
+                    relation=ident.relation,
+                    proof_limit=VECTOR_PROOF_POINTS,
+                )
+            )
     return claims
 
 
@@ -107,6 +118,7 @@ def stable_claims(s: Session, rule: Rule) -> None:
         plain = {"function": rule.function} | {f"∂/∂{w}": e for w, e in rule.derivatives.items()}
         for what, expr in plain.items():
             stable_expr = expand_where(expr, rule.where, stable=True)
-            for g in identity_claims(rule, Identity(expand_where(expr, rule.where), stable_expr),
-                                     f"stable definitions in {what}"):
+            for g in identity_claims(
+                rule, Identity(expand_where(expr, rule.where), stable_expr), f"stable definitions in {what}"
+            ):
                 run_claim(s, g)

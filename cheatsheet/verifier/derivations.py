@@ -73,8 +73,9 @@ def _differential_derivation(s: Session, rule: Rule) -> None:
     each step equals the one before; a gradient step G satisfies tr(Gᵀ dX) = the line before."""
     d = rule.derivation
     assert d is not None and d.direction is not None
-    aug = dataclasses.replace(rule, inputs=(*rule.inputs, Input("direction", d.direction, shape="matrix")),
-                              derivation=None)
+    aug = dataclasses.replace(
+        rule, inputs=(*rule.inputs, Input("direction", d.direction, shape="matrix")), derivation=None
+    )
     names = names_of(rule)
     for number, inst in enumerate(instances(aug)):
         if number == 0:  # proved at the smallest size, checked numerically at the others
@@ -108,16 +109,34 @@ def _symbolic_derivation(s: Session, rule: Rule, aug: Rule, inst: Instance, name
     _run_pair(s, f"derivation ends at the printed derivative ({sized})", variables, prev, final, points, names)
 
 
-def _run_pair(s: Session, label: str, variables: list[sp.Symbol], lhs: sp.Basic, rhs: sp.Basic,
-              points: list[Point], names: dict[sp.Symbol, str]) -> None:
+def _run_pair(
+    s: Session,
+    label: str,
+    variables: list[sp.Symbol],
+    lhs: sp.Basic,
+    rhs: sp.Basic,
+    points: list[Point],
+    names: dict[sp.Symbol, str],
+) -> None:
     """The claim lhs = rhs, entry by entry (matrices) or as one entry."""
     ls = list(lhs) if isinstance(lhs, sp.MatrixBase) else [lhs]
     rs = list(rhs) if isinstance(rhs, sp.MatrixBase) else [rhs]
     if len(ls) != len(rs):
         raise Failed(Counterexample(label, {}, f"{len(ls)} entries", f"{len(rs)} entries"))
     en = [f"[{k}]" for k in range(len(ls))] if len(ls) > 1 else [""]
-    run_claim(s, Claim(label, variables, [sp.sympify(v) for v in ls], [sp.sympify(v) for v in rs], en, points, names,
-                       proof_limit=VECTOR_PROOF_POINTS))
+    run_claim(
+        s,
+        Claim(
+            label,
+            variables,
+            [sp.sympify(v) for v in ls],
+            [sp.sympify(v) for v in rs],
+            en,
+            points,
+            names,
+            proof_limit=VECTOR_PROOF_POINTS,
+        ),
+    )
 
 
 def _numeric_derivation(s: Session, rule: Rule, aug: Rule, inst: Instance, label_size: str) -> None:
@@ -138,18 +157,38 @@ def _numeric_derivation(s: Session, rule: Rule, aug: Rule, inst: Instance, label
             want = np.asarray(numeric(final, env), dtype=object)
             got = np.asarray(last, dtype=object)
             if got.shape != want.shape or not all(
-                close_numbers(real_number(b_), real_number(a_)) for a_, b_ in zip(got.reshape(-1), want.reshape(-1), strict=True)
+                close_numbers(real_number(b_), real_number(a_))
+                for a_, b_ in zip(got.reshape(-1), want.reshape(-1), strict=True)
             ):
-                raise Failed(Counterexample(f"derivation ends at the printed derivative ({label_size})", where,
-                                            str(want.tolist()), str(got.tolist())))
+                raise Failed(
+                    Counterexample(
+                        f"derivation ends at the printed derivative ({label_size})",
+                        where,
+                        str(want.tolist()),
+                        str(got.tolist()),
+                    )
+                )
         s.points += 1  # counted, not listed among the points used (as the gate lists its own)
     for k, st, _ in steps:
-        s.checks.append(Check(_step_label(k, st.why) + f" ({label_size})", "checked", "randomized 50-digit testing",
-                              "numeric only at this size"))
+        s.checks.append(
+            Check(
+                _step_label(k, st.why) + f" ({label_size})",
+                "checked",
+                "randomized 50-digit testing",
+                "numeric only at this size",
+            )
+        )
 
 
-def _lines_at(steps: list[tuple[int, Step, sp.Basic]], f_at: sp.Basic, env: dict[sp.Basic, Any], key: sp.Basic,
-              dkey: sp.Basic, where: dict[str, str], label_size: str) -> Any:
+def _lines_at(
+    steps: list[tuple[int, Step, sp.Basic]],
+    f_at: sp.Basic,
+    env: dict[sp.Basic, Any],
+    key: sp.Basic,
+    dkey: sp.Basic,
+    where: dict[str, str],
+    label_size: str,
+) -> Any:
     """Each line of the derivation at ``env`` against the one before (the first against the directional
     derivative d/dt f(X + t dX) at t = 0); returns the last line's value."""
     base, direction = env[key], env[dkey]

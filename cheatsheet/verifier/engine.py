@@ -46,7 +46,11 @@ PROOF_SECONDS = 4.0  # time limit of one symbolic attempt
 
 
 def verify_rule(
-    rule: Rule, *, prove: bool = True, seconds: float = PROOF_SECONDS, skip_undefined: bool = False,
+    rule: Rule,
+    *,
+    prove: bool = True,
+    seconds: float = PROOF_SECONDS,
+    skip_undefined: bool = False,
     keep_points: bool = False,
 ) -> Verdict:
     """Verify ``rule`` and return its verdict with the evidence. Never raises for a false claim.
@@ -64,18 +68,33 @@ def verify_rule(
         _check_all(s, rule)
     except Failed as failure:
         return Verdict(
-            rule_id=rule.id, status="failed", methods=tuple(sorted(s.methods)), points=s.points,
-            max_residual=float(s.residual), seconds=time.perf_counter() - start,
-            reason=f"false claim: {failure.cx.describe()}", counterexample=failure.cx,
+            rule_id=rule.id,
+            status="failed",
+            methods=tuple(sorted(s.methods)),
+            points=s.points,
+            max_residual=float(s.residual),
+            seconds=time.perf_counter() - start,
+            reason=f"false claim: {failure.cx.describe()}",
+            counterexample=failure.cx,
             checks=(*s.checks, Check(failure.cx.claim, "failed", "randomized 50-digit testing", failure.cx.describe())),
-            content_hash=rule_hash(rule), verifier_version=VERIFIER_VERSION, extra=s.extra(),
+            content_hash=rule_hash(rule),
+            verifier_version=VERIFIER_VERSION,
+            extra=s.extra(),
         )
     status: Status = "proved" if not s.unproved and prove else "checked"
     reason = "" if status == "proved" else ("; ".join(s.unproved) if s.unproved else "no symbolic proof attempted")
     return Verdict(
-        rule_id=rule.id, status=status, methods=tuple(sorted(s.methods)), points=s.points,
-        max_residual=float(s.residual), seconds=time.perf_counter() - start, reason=reason,
-        checks=tuple(s.checks), content_hash=rule_hash(rule), verifier_version=VERIFIER_VERSION, extra=s.extra(),
+        rule_id=rule.id,
+        status=status,
+        methods=tuple(sorted(s.methods)),
+        points=s.points,
+        max_residual=float(s.residual),
+        seconds=time.perf_counter() - start,
+        reason=reason,
+        checks=tuple(s.checks),
+        content_hash=rule_hash(rule),
+        verifier_version=VERIFIER_VERSION,
+        extra=s.extra(),
     )
 
 
@@ -121,5 +140,10 @@ def _general(s: Session, rule: Rule) -> None:
             return e.doit()
 
         shown = ", ".join(f"{f_} = {latex(lam.expr)}" for f_, lam in mapping.items())
-        scalar_claims(s, rule, sub(rule.function), {w: sub(c) for w, c in rule.derivatives.items()},
-                      f"example {k + 1} ({shown}): ")
+        scalar_claims(
+            s,
+            rule,
+            sub(rule.function),
+            {w: sub(c) for w, c in rule.derivatives.items()},
+            f"example {k + 1} ({shown}): ",
+        )

@@ -60,19 +60,42 @@ def _matrix(rule: Rule, build: Callable[[dict[str, sp.Basic]], sp.Basic], wrt: s
 
 
 ERRATA: tuple[Erratum, ...] = (
-    Erratum("softsign", "softsign′(x) = 1 − softsign(x)²", lambda r: {r.inputs[0].name: 1 - r.function**2},
-            "copies tanh′ = 1 − tanh², which does not carry over: softsign′ = 1/(1 + |x|)²"),
-    Erratum("tanh", "tanh′(x) = −tanh(x)²", lambda r: {r.inputs[0].name: -sp.tanh(_first(r)) ** 2},
-            "drops the 1 of 1 − tanh²"),
-    Erratum("sigmoid", "σ′(x) = σ(x) − (1 − σ(x))",
-            lambda r: {r.inputs[0].name: sigmoid(_first(r)) - (1 - sigmoid(_first(r)))},
-            "a difference where the product σ(1 − σ) belongs"),
-    Erratum("selu", "SELU′(x) = λ(f(x) + α) for x ≤ 0", _selu_wrong,
-            "f already contains λ, so λ(f + α) multiplies by λ twice; the right form is f(x) + λα"),
-    Erratum("trace_ax", "∂ tr(AX)/∂X = A", lambda r: _matrix(r, lambda s: s["A"], "X"),
-            "the numerator-layout answer; in gradient (denominator) layout it is Aᵀ"),
-    Erratum("logdet", "∂ ln det X/∂X = X⁻¹", lambda r: _matrix(r, lambda s: s["X"].inv(), "X"),
-            "holds only for symmetric X; in general it is X⁻ᵀ"),
+    Erratum(
+        "softsign",
+        "softsign′(x) = 1 − softsign(x)²",
+        lambda r: {r.inputs[0].name: 1 - r.function**2},
+        "copies tanh′ = 1 − tanh², which does not carry over: softsign′ = 1/(1 + |x|)²",
+    ),
+    Erratum(
+        "tanh",
+        "tanh′(x) = −tanh(x)²",
+        lambda r: {r.inputs[0].name: -(sp.tanh(_first(r)) ** 2)},
+        "drops the 1 of 1 − tanh²",
+    ),
+    Erratum(
+        "sigmoid",
+        "σ′(x) = σ(x) − (1 − σ(x))",
+        lambda r: {r.inputs[0].name: sigmoid(_first(r)) - (1 - sigmoid(_first(r)))},
+        "a difference where the product σ(1 − σ) belongs",
+    ),
+    Erratum(
+        "selu",
+        "SELU′(x) = λ(f(x) + α) for x ≤ 0",
+        _selu_wrong,
+        "f already contains λ, so λ(f + α) multiplies by λ twice; the right form is f(x) + λα",
+    ),
+    Erratum(
+        "trace_ax",
+        "∂ tr(AX)/∂X = A",
+        lambda r: _matrix(r, lambda s: s["A"], "X"),
+        "the numerator-layout answer; in gradient (denominator) layout it is Aᵀ",
+    ),
+    Erratum(
+        "logdet",
+        "∂ ln det X/∂X = X⁻¹",
+        lambda r: _matrix(r, lambda s: s["X"].inv(), "X"),
+        "holds only for symmetric X; in general it is X⁻ᵀ",
+    ),
 )
 
 

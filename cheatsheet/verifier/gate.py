@@ -94,7 +94,10 @@ class _Compiled:
 
 
 def _compiled(g: Claim) -> _Compiled:
-    fd = [None if spec is None else (compile_exprs(g.variables, [spec[0]]), spec[1]) for spec in g.fd or [None] * len(g.true)]
+    fd = [
+        None if spec is None else (compile_exprs(g.variables, [spec[0]]), spec[1])
+        for spec in g.fd or [None] * len(g.true)
+    ]
     return _Compiled(compile_exprs(g.variables, g.true), compile_exprs(g.variables, g.claimed), fd)
 
 
@@ -198,13 +201,16 @@ class Session:
             )
         if c_ is None or not self._holds(g, fns, args, point, idx, t_, c_):
             expected = fmt(t_) if g.relation == "=" else f"{g.relation} {fmt(t_)}"
-            raise Failed(Counterexample(claim=g.entry(idx), point=point_text(point, g.names), expected=expected, got=fmt(c)))
+            raise Failed(
+                Counterexample(claim=g.entry(idx), point=point_text(point, g.names), expected=expected, got=fmt(c))
+            )
         spec = fns.fd[idx]
         if spec is not None:
             self._against_fd(g, spec[0], spec[1], args, point, idx, c_)
 
-    def _holds(self, g: Claim, fns: _Compiled, args: list[Any], point: Point, idx: int, t: mpmath.mpf,
-               c: mpmath.mpf) -> bool:
+    def _holds(
+        self, g: Claim, fns: _Compiled, args: list[Any], point: Point, idx: int, t: mpmath.mpf, c: mpmath.mpf
+    ) -> bool:
         """Whether ``c`` relates to ``t`` as the claim says, within the gate's tolerance (a difference inside it
         that is not rounding raises :class:`Failed`)."""
         if g.relation != "=":
@@ -216,8 +222,11 @@ class Session:
         if res > REL:
             return False
         confirm_equal(g, fns.true, fns.claim, args, idx, t, c, point)
-        if (self.exact_looks and abs(c - t) > REL * abs(t)
-                and _stable(fns.true, fns.claim, args, idx, c - t, dps_of(point)) is not None):
+        if (
+            self.exact_looks
+            and abs(c - t) > REL * abs(t)
+            and _stable(fns.true, fns.claim, args, idx, c - t, dps_of(point)) is not None
+        ):
             # within the tolerance only because the values are below 1 (1/x claimed 2/x at x = 10^300),
             # and not rounding, which shrinks at twice the precision: exactly, at this point (a
             # cancellation such as 1 − erf(21), 0 to 199 digits, is stable too, and undecided there)
@@ -225,8 +234,16 @@ class Session:
             self._exact_at(g, idx, point)
         return True
 
-    def _against_fd(self, g: Claim, fn: Callable[..., list[Any]], var: sp.Symbol, args: list[Any], point: Point,
-                    idx: int, c: mpmath.mpf) -> None:
+    def _against_fd(
+        self,
+        g: Claim,
+        fn: Callable[..., list[Any]],
+        var: sp.Symbol,
+        args: list[Any],
+        point: Point,
+        idx: int,
+        c: mpmath.mpf,
+    ) -> None:
         """Raise :class:`Failed` when the claim ``c`` differs from mpmath's numerical derivative of ``fn``."""
         fd_val = _fd(fn, g.variables, args, var, point)
         if fd_val is not None and _off(fd_val, c):
@@ -237,16 +254,18 @@ class Session:
             steady = precise is not None and not _off(precise, fd_val)
             fd_val = precise if steady else None
         if fd_val is not None and _off(fd_val, c):
-            raise Failed(Counterexample(claim=g.entry(idx), point=point_text(point, g.names), expected=fmt(fd_val),
-                                        got=fmt(c)))
+            raise Failed(
+                Counterexample(claim=g.entry(idx), point=point_text(point, g.names), expected=fmt(fd_val), got=fmt(c))
+            )
 
     def _exact_at(self, g: Claim, idx: int, point: Point) -> None:
         """Raise :class:`Failed` when sympy shows that entry ``idx`` of the claim differs from the reference at
         ``point`` (exactly or with guaranteed digits); nothing when it cannot tell within its time limit."""
         try:
             with time_limit(min(self.seconds, _EXACT_SECONDS)):
-                differs_at(g, idx, {v: val for v, val in exact_point(point).items() if v in g.variables}, True,
-                           quick=True)
+                differs_at(
+                    g, idx, {v: val for v, val in exact_point(point).items() if v in g.variables}, True, quick=True
+                )
         except EXPECTED_ERRORS:
             pass
 
@@ -256,8 +275,9 @@ def _off(want: mpmath.mpf, got: mpmath.mpf) -> bool:
     return bool(abs(want - got) / max(1, abs(want)) > FD)
 
 
-def _stable(fn_true: Callable[..., list[Any]], fn_claim: Callable[..., list[Any]], args: list[Any], idx: int, d1: Any,
-            dps: int) -> tuple[mpmath.mpf, mpmath.mpf] | None:
+def _stable(
+    fn_true: Callable[..., list[Any]], fn_claim: Callable[..., list[Any]], args: list[Any], idx: int, d1: Any, dps: int
+) -> tuple[mpmath.mpf, mpmath.mpf] | None:
     """Entry ``idx`` of both at twice the precision when their difference ``d1`` (at ``dps``) stays the same there
     (to 1/8): a real difference, or a cancellation beyond both precisions; None when it is rounding."""
     with mpmath.workdps(2 * dps):
@@ -270,8 +290,14 @@ def _stable(fn_true: Callable[..., list[Any]], fn_claim: Callable[..., list[Any]
         return t2, c2
 
 
-def _fd(fn: Callable[..., list[Any]], variables: list[sp.Symbol], args: list[Any], var: sp.Symbol, point: Point,
-        precise: bool = False) -> mpmath.mpf | None:
+def _fd(
+    fn: Callable[..., list[Any]],
+    variables: list[sp.Symbol],
+    args: list[Any],
+    var: sp.Symbol,
+    point: Point,
+    precise: bool = False,
+) -> mpmath.mpf | None:
     """mpmath's numerical derivative with the step 1e-22 (times the point's distance to its nearest breakpoint
     or domain edge when that is below 1, so that x ± h stays in the point's region), at the point's precision
     plus the digits that |x|/step costs (x = 10^300); ``precise``: at twice the precision, the step times 1e-22."""
@@ -299,8 +325,16 @@ def _fd(fn: Callable[..., list[Any]], variables: list[sp.Symbol], args: list[Any
         return None
 
 
-def confirm_equal(g: Claim, fn_true: Callable[..., list[Any]], fn_claim: Callable[..., list[Any]], args: list[Any],
-                  idx: int, t: Any, c: Any, point: Point) -> None:
+def confirm_equal(
+    g: Claim,
+    fn_true: Callable[..., list[Any]],
+    fn_claim: Callable[..., list[Any]],
+    args: list[Any],
+    idx: int,
+    t: Any,
+    c: Any,
+    point: Point,
+) -> None:
     """Raise :class:`Failed` when the claim differs from the reference by less than the gate's tolerance but by
     more than rounding: a difference that stays the same at twice the precision is real (the claim 2x(1 + 1e-31),
     or exp(x) + 1e-40), while rounding noise shrinks with the precision. Differences below 10^(12 - DPS) are
@@ -339,8 +373,11 @@ def differs_at(g: Claim, idx: int, at: dict[sp.Symbol, sp.Expr], exactly: bool, 
         if t is None:
             raise ValueError("outside the function's real domain")  # no evidence either way: not counted
         if c is None or abs(c - t) > REL * max(1, abs(t)):
-            raise Failed(Counterexample(g.entry(idx), point_text(point, g.names), fmt(t),
-                                        fmt(c) if c is not None else "not a real number"))
+            raise Failed(
+                Counterexample(
+                    g.entry(idx), point_text(point, g.names), fmt(t), fmt(c) if c is not None else "not a real number"
+                )
+            )
         confirm_equal(g, fn_true, fn_claim, args, idx, t, c, point)
 
 

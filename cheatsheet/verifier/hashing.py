@@ -32,16 +32,31 @@ def _canon(value: Any) -> str:
 
 
 _VERIFIED_FIELDS = (
-    "id", "inputs", "function", "derivative", "params", "where", "kinks", "identities",
-    "stable", "stable_derivative", "reduction", "examples", "derivation",
+    "id",
+    "inputs",
+    "function",
+    "derivative",
+    "params",
+    "where",
+    "kinks",
+    "identities",
+    "stable",
+    "stable_derivative",
+    "reduction",
+    "examples",
+    "derivation",
 )
 
 
 def rule_hash(rule: Rule) -> str:
     """SHA-256 over what the verifier reads (prose such as titles and notes is left out)."""
     # empty fields are left out, so that adding an optional field to the model does not change old hashes
-    text = VERIFIER_VERSION + "|" + "|".join(
-        f"{f}={_canon(getattr(rule, f))}" for f in _VERIFIED_FIELDS if getattr(rule, f) not in (None, (), "", False)
+    text = (
+        VERIFIER_VERSION
+        + "|"
+        + "|".join(
+            f"{f}={_canon(getattr(rule, f))}" for f in _VERIFIED_FIELDS if getattr(rule, f) not in (None, (), "", False)
+        )
     )
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -72,8 +72,21 @@ def vector_claims(s: Session, rule: Rule, function: sp.Basic, claims: Mapping[st
                 label = f"{tag}∂/∂{wrt} ({size_text(rule, inst)}{cls_text})"
                 # proved at n = 2 and 3 (matrices: at the first size), checked numerically at the others
                 proved_here = inst is sizes[0] if rule.shape == "matrix" else (inst.size < 4 or len(entries.true) <= 4)
-                run_claim(s, Claim(label, variables, entries.true, entries.claimed, entries.names, points, names,
-                                   fd=entries.fd, prove=proved_here, proof_limit=VECTOR_PROOF_POINTS))
+                run_claim(
+                    s,
+                    Claim(
+                        label,
+                        variables,
+                        entries.true,
+                        entries.claimed,
+                        entries.names,
+                        points,
+                        names,
+                        fd=entries.fd,
+                        prove=proved_here,
+                        proof_limit=VECTOR_PROOF_POINTS,
+                    ),
+                )
 
 
 def _entries(rule: Rule, inst: Instance, f_c: sp.Basic, c_c: sp.Basic, wrt: str, cls: dict[sp.Symbol, int]) -> _Entries:
@@ -87,16 +100,23 @@ def _entries(rule: Rule, inst: Instance, f_c: sp.Basic, c_c: sp.Basic, wrt: str,
     return _gradient_entries(inst, f_c, c_c, wrt_inp, wrt_vars, cls)
 
 
-def _matrix_entries(rule: Rule, inst: Instance, f_c: sp.Basic, c_c: sp.Basic, wrt_inp: Input,
-                    cls: dict[sp.Symbol, int]) -> _Entries:
+def _matrix_entries(
+    rule: Rule, inst: Instance, f_c: sp.Basic, c_c: sp.Basic, wrt_inp: Input, cls: dict[sp.Symbol, int]
+) -> _Entries:
     """A matrix rule's gradient: one entry per entry of the input, in the input's shape."""
     fx = scalar_of(inst.apply(f_c.subs(cls)))
     gmat = inst.apply(c_c.subs(cls))
     mat = inst.explicit[wrt_inp.symbol]
     if not isinstance(gmat, sp.MatrixBase) or gmat.shape != mat.shape:  # e.g. aᵀ for a
         got = f"{gmat.shape[0]}×{gmat.shape[1]}" if isinstance(gmat, sp.MatrixBase) else "a scalar"
-        raise Failed(Counterexample(f"∂/∂{wrt_inp.name} ({size_text(rule, inst)})", {},
-                                    f"a {mat.rows}×{mat.cols} gradient (the shape of {wrt_inp.name})", got))
+        raise Failed(
+            Counterexample(
+                f"∂/∂{wrt_inp.name} ({size_text(rule, inst)})",
+                {},
+                f"a {mat.rows}×{mat.cols} gradient (the shape of {wrt_inp.name})",
+                got,
+            )
+        )
     out = _Entries()
     for r in range(mat.rows):
         for c in range(mat.cols):
@@ -104,8 +124,9 @@ def _matrix_entries(rule: Rule, inst: Instance, f_c: sp.Basic, c_c: sp.Basic, wr
     return out
 
 
-def _jacobian_entries(inst: Instance, f_c: sp.Basic, c_c: sp.Basic, wrt_inp: Input, wrt_vars: list[sp.Expr],
-                      cls: dict[sp.Symbol, int]) -> _Entries:
+def _jacobian_entries(
+    inst: Instance, f_c: sp.Basic, c_c: sp.Basic, wrt_inp: Input, wrt_vars: list[sp.Expr], cls: dict[sp.Symbol, int]
+) -> _Entries:
     """A vector-valued rule's Jacobian: entry [a, b] (or [a] for a scalar input) of every output a."""
     out = _Entries()
     for a in range(1, inst.size + 1):
@@ -119,8 +140,9 @@ def _jacobian_entries(inst: Instance, f_c: sp.Basic, c_c: sp.Basic, wrt_inp: Inp
     return out
 
 
-def _gradient_entries(inst: Instance, f_c: sp.Basic, c_c: sp.Basic, wrt_inp: Input, wrt_vars: list[sp.Expr],
-                      cls: dict[sp.Symbol, int]) -> _Entries:
+def _gradient_entries(
+    inst: Instance, f_c: sp.Basic, c_c: sp.Basic, wrt_inp: Input, wrt_vars: list[sp.Expr], cls: dict[sp.Symbol, int]
+) -> _Entries:
     """A scalar-valued rule's gradient: entry [a] of a vector input, or the one entry of a scalar input."""
     fx = inst.apply(f_c, cls)
     out = _Entries()

@@ -31,8 +31,15 @@ _SIDE = mpmath.mpf("1e-30")  # distance from a kink for one-sided limits
 
 
 def check_kink(
-    s: Session, rule: Rule, kink: Kink, f: sp.Basic, true: sp.Basic, claim: sp.Basic,
-    var: sp.Symbol, psets: list[dict[sp.Symbol, sp.Expr]], scalars: Sequence[Input],
+    s: Session,
+    rule: Rule,
+    kink: Kink,
+    f: sp.Basic,
+    true: sp.Basic,
+    claim: sp.Basic,
+    var: sp.Symbol,
+    psets: list[dict[sp.Symbol, sp.Expr]],
+    scalars: Sequence[Input],
 ) -> None:
     """One-sided derivatives, continuity, and the convention's value, exactly and at 60 digits."""
     at = _KinkAt(s, rule, kink, f, true, claim, var)
@@ -57,8 +64,9 @@ def check_kink(
 class _KinkAt:
     """The checks of one declared kink, at the kink's location for given values of the other symbols."""
 
-    def __init__(self, s: Session, rule: Rule, kink: Kink, f: sp.Basic, true: sp.Basic, claim: sp.Basic,
-                 var: sp.Symbol) -> None:
+    def __init__(
+        self, s: Session, rule: Rule, kink: Kink, f: sp.Basic, true: sp.Basic, claim: sp.Basic, var: sp.Symbol
+    ) -> None:
         self.s, self.rule, self.kink, self.f, self.true, self.claim, self.var = s, rule, kink, f, true, claim, var
         self.label = f"kink at {var} = {kink.at}"
         self.names = names_of(rule)
@@ -89,13 +97,17 @@ class _KinkAt:
             assert left is not None and right is not None
             continuous = abs(left - right) < mpmath.mpf("1e-20")
             if continuous == self.kink.jump:
-                what = ("the function jumps here; mark the kink jump=True" if not continuous
-                        else "the function is continuous here; it is not a jump")
+                what = (
+                    "the function jumps here; mark the kink jump=True"
+                    if not continuous
+                    else "the function is continuous here; it is not a jump"
+                )
                 raise Failed(Counterexample(f"{self.label}: continuity", where, what, f"jump={self.kink.jump}"))
         return exact
 
-    def _side(self, fixed: dict[sp.Symbol, sp.Expr], loc: sp.Expr, at: mpmath.mpf, side: str,
-              where: dict[str, str]) -> tuple[mpmath.mpf | None, bool]:
+    def _side(
+        self, fixed: dict[sp.Symbol, sp.Expr], loc: sp.Expr, at: mpmath.mpf, side: str, where: dict[str, str]
+    ) -> tuple[mpmath.mpf | None, bool]:
         """F just beside the kink on ``side`` (at ``at``), after checking the derivative there against the stated
         one-sided derivative; with whether that one was also proved exactly."""
         pt = as_mp(fixed) | {self.var: at}
@@ -121,14 +133,19 @@ class _KinkAt:
         with mpmath.workdps(DPS):
             a, b = real_number(sp.N(value, DPS)), real_number(sp.N(torch_value, DPS))
         if a is None or b is None or abs(a - b) > REL:
-            raise Failed(Counterexample(f"{self.label}: printed derivative at the kink vs PyTorch's convention", where,
-                                        fmt(b), fmt(a)))
+            raise Failed(
+                Counterexample(
+                    f"{self.label}: printed derivative at the kink vs PyTorch's convention", where, fmt(b), fmt(a)
+                )
+            )
         return False
 
     def _frameworks_inside(self, fixed: dict[sp.Symbol, sp.Expr], where: dict[str, str]) -> None:
         """PyTorch's and JAX's values at a continuous kink lie in the subdifferential [min, max]."""
         with mpmath.workdps(DPS):
-            ends = [real_number(sp.N(concrete(e_, self.rule).subs(fixed), DPS)) for e_ in (self.kink.left, self.kink.right)]
+            ends = [
+                real_number(sp.N(concrete(e_, self.rule).subs(fixed), DPS)) for e_ in (self.kink.left, self.kink.right)
+            ]
         lo_v, hi_v = ends[0], ends[1]
         assert lo_v is not None and hi_v is not None
         lo_v, hi_v = min(lo_v, hi_v), max(lo_v, hi_v)
@@ -140,5 +157,11 @@ class _KinkAt:
                 assert v is not None
                 inside = lo_v - REL <= v <= hi_v + REL
             if not inside:
-                raise Failed(Counterexample(f"{self.label}: {who}'s value lies outside the subdifferential", where,
-                                            f"in [{fmt(lo_v)}, {fmt(hi_v)}]", fmt(v)))
+                raise Failed(
+                    Counterexample(
+                        f"{self.label}: {who}'s value lies outside the subdifferential",
+                        where,
+                        f"in [{fmt(lo_v)}, {fmt(hi_v)}]",
+                        fmt(v),
+                    )
+                )

@@ -62,7 +62,9 @@ def _value_nodes(expr: sp.Basic) -> Iterator[sp.Basic]:
         for val, _ in expr.args:
             yield from _value_nodes(val)
         return
-    if isinstance(expr, (sp.Indexed, sp.KroneckerDelta, sp.Derivative, sp.Subs, sp.Tuple, sp.Inverse, sp.MatPow, *_SHAPED)):
+    if isinstance(
+        expr, (sp.Indexed, sp.KroneckerDelta, sp.Derivative, sp.Subs, sp.Tuple, sp.Inverse, sp.MatPow, *_SHAPED)
+    ):
         return  # indices, derivative orders, substitution points, matrix powers and dimensions are not values
     if isinstance(expr, sp.Sum):
         yield from _value_nodes(expr.function)
@@ -135,7 +137,9 @@ def _swap_function(expr: sp.Basic) -> tuple[sp.Basic, str] | None:
             other = _SWAPS[type(node)]
             with evaluate(True):
                 new = other(node.args[0])
-            return _replace_node(expr, node, new), f"{type(node).__name__} swapped for {getattr(other, '__name__', other)}"
+            return _replace_node(
+                expr, node, new
+            ), f"{type(node).__name__} swapped for {getattr(other, '__name__', other)}"
         if isinstance(node, sp.Pow) and node.exp == sp.S.Half:
             with evaluate(True):
                 new = sp.log(1 + node.base)
@@ -183,8 +187,11 @@ def _wrong_step(rule: Rule) -> Mutant | None:
             steps = list(d.steps)
             steps[idx] = dataclasses.replace(step, expr=made[0])
             wrong = dataclasses.replace(d, steps=tuple(steps))
-            return Mutant(dataclasses.replace(rule, derivation=wrong), "wrong-step",
-                          f"derivation step {idx + 1} ({step.why}): {made[1]}")
+            return Mutant(
+                dataclasses.replace(rule, derivation=wrong),
+                "wrong-step",
+                f"derivation step {idx + 1} ({step.why}): {made[1]}",
+            )
     return None
 
 
@@ -209,10 +216,14 @@ def mutants(rule: Rule) -> list[Mutant]:
             wrong = sp.sympify(kink.torch) + 1
         kinks = list(rule.kinks)
         kinks[idx] = dataclasses.replace(kink, torch=wrong)
-        out.append(Mutant(dataclasses.replace(rule, kinks=tuple(kinks)), "kink-value",
-                          f"PyTorch's value at {kink.at} stated as {wrong} instead of {kink.torch}"))
+        out.append(
+            Mutant(
+                dataclasses.replace(rule, kinks=tuple(kinks)),
+                "kink-value",
+                f"PyTorch's value at {kink.at} stated as {wrong} instead of {kink.torch}",
+            )
+        )
     step = _wrong_step(rule)
     if step is not None:
         out.append(step)
     return out
-

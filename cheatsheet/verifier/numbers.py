@@ -46,15 +46,24 @@ class Placed(dict[sp.Symbol, Any]):
     1e-70 away, or near 10^300, needs more than DPS), with numerical-derivative steps along a variable no
     longer than a fraction of ``reach[var]`` (its distance to the nearest breakpoint or domain edge)."""
 
-    def __init__(self, values: Mapping[sp.Symbol, Any], dps: int = DPS,
-                 reach: Mapping[sp.Symbol, mpmath.mpf] | None = None, exact: Mapping[sp.Symbol, sp.Expr] | None = None) -> None:
+    def __init__(
+        self,
+        values: Mapping[sp.Symbol, Any],
+        dps: int = DPS,
+        reach: Mapping[sp.Symbol, mpmath.mpf] | None = None,
+        exact: Mapping[sp.Symbol, sp.Expr] | None = None,
+    ) -> None:
         super().__init__(values)
         self.dps = dps
         self.reach: dict[sp.Symbol, mpmath.mpf] = dict(reach or {})
-        self.exact: dict[sp.Symbol, sp.Expr] = dict(exact or {})  # the exact values of the parameters (1/3, not its 60 digits)
+        self.exact: dict[sp.Symbol, sp.Expr] = dict(
+            exact or {}
+        )  # the exact values of the parameters (1/3, not its 60 digits)
 
 
-def placed(samples: Mapping[sp.Symbol, Sample], fixed: Point, exact: Mapping[sp.Symbol, sp.Expr] | None = None) -> Placed:
+def placed(
+    samples: Mapping[sp.Symbol, Sample], fixed: Point, exact: Mapping[sp.Symbol, sp.Expr] | None = None
+) -> Placed:
     """A point from samples of some variables and fixed values of the others (parameters, ``exact`` as given)."""
     dps = max([DPS] + [smp.dps for smp in samples.values()])
     reach = {v: smp.gap for v, smp in samples.items() if smp.gap is not None}
@@ -95,8 +104,15 @@ def _printer() -> Any:
     # lambdify's default printer sorts the terms of every sum for display; unsorted is 30% faster here
     from sympy.printing.pycode import MpmathPrinter
 
-    return MpmathPrinter({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True,
-                          "user_functions": {}, "order": "none"})
+    return MpmathPrinter(
+        {
+            "fully_qualified_modules": False,
+            "inline": True,
+            "allow_unknown_functions": True,
+            "user_functions": {},
+            "order": "none",
+        }
+    )
 
 
 def compile_exprs(variables: Sequence[sp.Symbol], exprs: Sequence[sp.Basic]) -> Callable[..., list[Any]]:
@@ -107,8 +123,9 @@ def compile_exprs(variables: Sequence[sp.Symbol], exprs: Sequence[sp.Basic]) -> 
 
 @lru_cache(maxsize=512)
 def _compile_cached(variables: tuple[sp.Symbol, ...], exprs: tuple[sp.Basic, ...]) -> Callable[..., list[Any]]:
-    fn: Callable[..., list[Any]] = sp.lambdify(list(variables), list(exprs), modules=[NAMESPACE, "mpmath"],
-                                               printer=_printer())
+    fn: Callable[..., list[Any]] = sp.lambdify(
+        list(variables), list(exprs), modules=[NAMESPACE, "mpmath"], printer=_printer()
+    )
     return fn
 
 

@@ -26,8 +26,16 @@ from cheatsheet.verifier.points import checked_points, instance_points, names_of
 from cheatsheet.verifier.sampling import rng_for
 from cheatsheet.verifier.verdict import Check, Counterexample
 
-__all__ = ["along", "at_size", "close_numbers", "fd_mismatch", "matrix_env", "numeric", "numeric_matrix_claims",
-           "scalar_number"]
+__all__ = [
+    "along",
+    "at_size",
+    "close_numbers",
+    "fd_mismatch",
+    "matrix_env",
+    "numeric",
+    "numeric_matrix_claims",
+    "scalar_number",
+]
 
 
 def at_size(expr: sp.Basic, inst: Instance) -> sp.Basic:
@@ -95,6 +103,7 @@ def fd_mismatch(fn: Callable[[Any], Any], at: Any, got: Any) -> tuple[bool, Any]
     """Whether ``got`` differs from mpmath's numerical derivative of the scalar ``fn`` at ``at`` (beyond FD),
     and that derivative. A mismatch is confirmed with twice the precision and the square of the step; when the
     two steps disagree no finite difference is reliable there, and the point counts as no evidence."""
+
     def value(t: Any) -> Any:
         return scalar_number(fn(t))
 
@@ -114,8 +123,9 @@ def fd_mismatch(fn: Callable[[Any], Any], at: Any, got: Any) -> tuple[bool, Any]
     return off(precise), precise
 
 
-def numeric_matrix_claims(s: Session, rule: Rule, inst: Instance, function: sp.Basic,
-                          claims: Mapping[str, sp.Basic], tag: str) -> None:
+def numeric_matrix_claims(
+    s: Session, rule: Rule, inst: Instance, function: sp.Basic, claims: Mapping[str, sp.Basic], tag: str
+) -> None:
     """Each claimed gradient G at random points, along a random direction V per point: d/dt f(X + tV) at t = 0
     (mpmath's numerical derivative) must equal tr(Gᵀ V). A wrong entry of G changes tr(Gᵀ V) for almost every V."""
     names = names_of(rule) | {sym_: str(sym_) for sym_, _ in inst.variables}
@@ -135,19 +145,37 @@ def numeric_matrix_claims(s: Session, rule: Rule, inst: Instance, function: sp.B
         s.checks.append(Check(label, "checked", "randomized 50-digit testing", "numeric only at this size"))
 
 
-def _gradient_along(rule: Rule, inst: Instance, label: str, f_at: sp.Basic, c_at: sp.Basic, key: sp.Basic,
-                    env: dict[sp.Basic, Any], where: dict[str, str], rng: Any) -> None:
+def _gradient_along(
+    rule: Rule,
+    inst: Instance,
+    label: str,
+    f_at: sp.Basic,
+    c_at: sp.Basic,
+    key: sp.Basic,
+    env: dict[sp.Basic, Any],
+    where: dict[str, str],
+    rng: Any,
+) -> None:
     """Raise Failed when tr(Gᵀ V) differs from d/dt f(X + tV) at t = 0 for a random direction V at ``env``."""
     if scalar_number(numeric(f_at, env)) is None:
-        raise ValueError(f"rule {rule.id!r}: {label}: the function is not a finite real number at {where}; "
-                         "is the input domain right?")
+        raise ValueError(
+            f"rule {rule.id!r}: {label}: the function is not a finite real number at {where}; "
+            "is the input domain right?"
+        )
     grad = np.asarray(numeric(c_at, env), dtype=object)
     base = env[key]
     if grad.shape != base.shape:
-        raise Failed(Counterexample(label, where, f"a {base.shape[0]}×{base.shape[1]} gradient",
-                                    f"{grad.shape[0]}×{grad.shape[1]}" if grad.ndim == 2 else str(grad.shape)))
-    direction = np.array([[mpmath.mpf(rng.gauss(0, 1)) for _ in range(base.shape[1])]
-                          for _ in range(base.shape[0])], dtype=object)
+        raise Failed(
+            Counterexample(
+                label,
+                where,
+                f"a {base.shape[0]}×{base.shape[1]} gradient",
+                f"{grad.shape[0]}×{grad.shape[1]}" if grad.ndim == 2 else str(grad.shape),
+            )
+        )
+    direction = np.array(
+        [[mpmath.mpf(rng.gauss(0, 1)) for _ in range(base.shape[1])] for _ in range(base.shape[0])], dtype=object
+    )
     got = real_number(sum(grad.reshape(-1) * direction.reshape(-1)))
     bad, want = fd_mismatch(along(f_at, env, key, base, direction), mpmath.mpf(0), got)
     if bad:

@@ -108,8 +108,13 @@ class Line:
 
 
 def scalar_points(
-    rule: Rule, inputs: Sequence[Input], pset: dict[sp.Symbol, sp.Expr], exprs: Sequence[sp.Basic], tag: Any,
-    lines: list[Line] | None = None, pset_index: int = 0,
+    rule: Rule,
+    inputs: Sequence[Input],
+    pset: dict[sp.Symbol, sp.Expr],
+    exprs: Sequence[sp.Basic],
+    tag: Any,
+    lines: list[Line] | None = None,
+    pset_index: int = 0,
 ) -> list[Point]:
     """Random points for scalar inputs, plus region and near-kink points along each input (each at the precision
     it needs); the breakpoints found along each input are added to ``lines`` when given."""
@@ -129,8 +134,15 @@ def scalar_points(
     return points
 
 
-def _line(rule: Rule, inp: Input, inputs: Sequence[Input], pset: dict[sp.Symbol, sp.Expr], exprs: Sequence[sp.Basic],
-          rng: random.Random, pset_index: int) -> tuple[Line, dict[sp.Symbol, Sample]]:
+def _line(
+    rule: Rule,
+    inp: Input,
+    inputs: Sequence[Input],
+    pset: dict[sp.Symbol, sp.Expr],
+    exprs: Sequence[sp.Basic],
+    rng: random.Random,
+    pset_index: int,
+) -> tuple[Line, dict[sp.Symbol, Sample]]:
     """The other inputs drawn once (their samples), and the breakpoints of ``exprs`` (and of the declared kinks)
     along ``inp`` with those inputs fixed at their exact values."""
     var = inp.symbol

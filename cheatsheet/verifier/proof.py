@@ -71,8 +71,11 @@ def attempt(s: Session, g: Claim) -> None:
             return
     if found.undecided:
         # a region whose branches cannot be told at its sample point is a region the proof did not cover
-        s.unprove(g, f"the branches could not be decided at {len(found.undecided)} sample points "
-                     f"(e.g. {point_text(found.undecided[0], g.names)}), so not every region is proved")
+        s.unprove(
+            g,
+            f"the branches could not be decided at {len(found.undecided)} sample points "
+            f"(e.g. {point_text(found.undecided[0], g.names)}), so not every region is proved",
+        )
         return
     how = "symbolic (" + ", ".join(sorted(found.methods)) + ")"
     if len(found.patterns) > 1:
@@ -153,8 +156,9 @@ def _candidates(g: Claim, residue: sp.Basic, exact: dict[sp.Symbol, sp.Expr]) ->
     return candidates
 
 
-def _look(g: Claim, idx: int, cand: dict[sp.Symbol, sp.Expr], exactly: bool, switches: Sequence[sp.Expr],
-          deadline: float) -> bool:
+def _look(
+    g: Claim, idx: int, cand: dict[sp.Symbol, sp.Expr], exactly: bool, switches: Sequence[sp.Expr], deadline: float
+) -> bool:
     """Look for the residue at ``cand`` before ``deadline``: raise Failed where the claim differs; True when the
     point was looked at and nothing was found (False: out of time, on a breakpoint, or undecided)."""
     left = deadline - time.perf_counter()
@@ -174,12 +178,16 @@ def _look(g: Claim, idx: int, cand: dict[sp.Symbol, sp.Expr], exactly: bool, swi
 
 def _where_looked(g: Claim, structured: list[dict[sp.Symbol, sp.Expr]], exact: dict[sp.Symbol, sp.Expr]) -> str:
     """The reason's account of where the residue was sought: the proof point and the structured points."""
-    shown = "; ".join(", ".join(f"{g.names.get(k, k)} = {short(v)}" for k, v in c.items() if k in g.domains and v != exact[k])
-                      for c in structured[:6])
+    shown = "; ".join(
+        ", ".join(f"{g.names.get(k, k)} = {short(v)}" for k, v in c.items() if k in g.domains and v != exact[k])
+        for c in structured[:6]
+    )
     more = "; ..." if len(structured) > 6 else ""
     also = f" and at {len(structured)} points its structure suggests ({shown}{more})" if structured else ""
-    return (f"the residue was sought at the proof's sample point{also}, numerically at the precision each needs "
-            "and exactly where sympy can decide: not found")
+    return (
+        f"the residue was sought at the proof's sample point{also}, numerically at the precision each needs "
+        "and exactly where sympy can decide: not found"
+    )
 
 
 def _signed_residue(g: Claim, idx: int, residue: sp.Basic, at: dict[sp.Symbol, sp.Expr], deadline: float) -> None:
@@ -203,5 +211,6 @@ def _signed_residue(g: Claim, idx: int, residue: sp.Basic, at: dict[sp.Symbol, s
     if "differs by" in got:
         got = got.split(" (differs by")[0] + f" (differs by {sp.N(claim_at - true_at, 6)})"
     where = {g.names.get(k, str(k)): short(v) for k, v in at.items() if k in g.names}
-    raise Failed(Counterexample(f"{g.entry(idx)} {_RESIDUE_FOUND}: the residue is {sign} for every value", where,
-                                expected, got))
+    raise Failed(
+        Counterexample(f"{g.entry(idx)} {_RESIDUE_FOUND}: the residue is {sign} for every value", where, expected, got)
+    )

@@ -19,8 +19,15 @@ from cheatsheet.verifier.verdict import Verdict
 if TYPE_CHECKING:
     from cheatsheet.rule import Rule
 
-__all__ = ["RECORD_PATH", "load_record", "load_record_file", "record_json", "verdict_for", "with_conformance",
-           "write_record"]
+__all__ = [
+    "RECORD_PATH",
+    "load_record",
+    "load_record_file",
+    "record_json",
+    "verdict_for",
+    "with_conformance",
+    "write_record",
+]
 
 RECORD_PATH = Path(__file__).resolve().parent.parent / "data" / "verdicts.json"
 
@@ -57,7 +64,8 @@ def verdict_for(rule: Rule) -> Verdict:
         return Verdict(rule.id, "unverified", reason="no verdict in the shipped record; run `cheatsheet verify`")
     if entry.get("content_hash") != rule_hash(rule):
         return Verdict(
-            rule.id, "unverified",
+            rule.id,
+            "unverified",
             reason="the rule changed since it was verified (content hash differs); run `cheatsheet verify`",
         )
     return Verdict.from_dict(entry)
@@ -75,15 +83,24 @@ def with_conformance(verdicts: Iterable[Verdict], path: Path) -> list[Verdict]:
     for v in verdicts:
         entry = table.get(v.rule_id) if version == VERIFIER_VERSION else None
         torch = entry.get("extra", {}).get("torch") if isinstance(entry, dict) else None
-        if (torch is not None and "torch" not in v.extra and entry is not None
-                and entry.get("content_hash") == v.content_hash and entry.get("verifier_version") == VERIFIER_VERSION):
+        if (
+            torch is not None
+            and "torch" not in v.extra
+            and entry is not None
+            and entry.get("content_hash") == v.content_hash
+            and entry.get("verifier_version") == VERIFIER_VERSION
+        ):
             v = dataclasses.replace(v, extra={**v.extra, "torch": torch})
         out.append(v)
     return out
 
 
-def record_json(verdicts: Iterable[Verdict], previous: dict[str, dict[str, Any]] | None = None,
-                keep: Iterable[str] = (), conformance: dict[str, dict[str, Any]] | None = None) -> str:
+def record_json(
+    verdicts: Iterable[Verdict],
+    previous: dict[str, dict[str, Any]] | None = None,
+    keep: Iterable[str] = (),
+    conformance: dict[str, dict[str, Any]] | None = None,
+) -> str:
     """The record's text: sorted, without timings, so that the same catalog gives the same bytes.
 
     ``conformance`` (rule id -> PyTorch comparison summary) is stored as ``extra["torch"]``; a rule
@@ -104,8 +121,12 @@ def record_json(verdicts: Iterable[Verdict], previous: dict[str, dict[str, Any]]
     return json.dumps(body, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def write_record(verdicts: Iterable[Verdict], catalog_ids: Iterable[str], path: Path = RECORD_PATH,
-                 conformance: dict[str, dict[str, Any]] | None = None) -> Path:
+def write_record(
+    verdicts: Iterable[Verdict],
+    catalog_ids: Iterable[str],
+    path: Path = RECORD_PATH,
+    conformance: dict[str, dict[str, Any]] | None = None,
+) -> Path:
     """Update the record with ``verdicts`` (and PyTorch comparisons); other catalog rules are kept."""
     text = record_json(verdicts, load_record(path), keep=catalog_ids, conformance=conformance)
     atomic_write(path, text)

@@ -62,14 +62,18 @@ def _safe_verify(rule: Rule, prove: bool) -> Verdict:
     except Exception as exc:  # reported as the rule's verdict
         last = traceback.extract_tb(exc.__traceback__)[-1]
         return Verdict(
-            rule.id, "failed", reason=f"the verifier could not check this rule: {exc} ({last.filename.rsplit('/', 1)[-1]}:{last.lineno})",
-            content_hash=rule_hash(rule), verifier_version=VERIFIER_VERSION,
+            rule.id,
+            "failed",
+            reason=f"the verifier could not check this rule: {exc} ({last.filename.rsplit('/', 1)[-1]}:{last.lineno})",
+            content_hash=rule_hash(rule),
+            verifier_version=VERIFIER_VERSION,
         )
 
 
 # ------------------------------------------------------------------------------ the record
-def trusted_verdicts(rules: Sequence[Rule], record: Path | Mapping[str, Mapping[str, Any]],
-                     digests: Sequence[str] | None = None) -> dict[int, Verdict]:
+def trusted_verdicts(
+    rules: Sequence[Rule], record: Path | Mapping[str, Mapping[str, Any]], digests: Sequence[str] | None = None
+) -> dict[int, Verdict]:
     """Index -> verdict for the rules that the shipped record vouches for.
 
     ``record`` is the record file (``cheatsheet/data/verdicts.json``, :data:`cheatsheet.verifier.record.RECORD_PATH`)
@@ -212,15 +216,18 @@ def verify_sources(
     else:
         for idx in todo:
             run.verified(idx, _safe_verify(rules[idx], prove))
-    return Verification([run.results[idx] for idx in range(len(rules))], [run.sources[idx] for idx in range(len(rules))])
+    return Verification(
+        [run.results[idx] for idx in range(len(rules))], [run.sources[idx] for idx in range(len(rules))]
+    )
 
 
 class _Run:
     """One :func:`verify_sources` call: the rules, their verdicts and sources so far, content hashes computed
     when first needed (a mutation run without cache or record hashes nothing)."""
 
-    def __init__(self, rules: Sequence[Rule], prove: bool, store: bool,
-                 progress: Callable[[Verdict, bool], None] | None) -> None:
+    def __init__(
+        self, rules: Sequence[Rule], prove: bool, store: bool, progress: Callable[[Verdict, bool], None] | None
+    ) -> None:
         self.rules, self.prove, self.store, self.progress = rules, prove, store, progress
         self.results: dict[int, Verdict] = {}
         self.sources: dict[int, str] = {}
@@ -268,8 +275,10 @@ def _verify_spawned(run: _Run, todo: list[int], workers: int) -> None:
 
     declined: list[int] = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=context()) as pool:
-        refs = {pool.submit(_verify_ref, run.rules[idx].id, run.digest(idx), _pickled(run.rules[idx]), run.prove): idx
-                for idx in todo}
+        refs = {
+            pool.submit(_verify_ref, run.rules[idx].id, run.digest(idx), _pickled(run.rules[idx]), run.prove): idx
+            for idx in todo
+        }
         for fut in as_completed(refs):
             got = fut.result()
             if got is None:

@@ -371,11 +371,21 @@ def structure_points(expr: sp.Basic, var: sp.Symbol, seconds: float = 1.0) -> li
         with time_limit(seconds):
             for centre in _polynomial_centres(e, var):
                 centres.append(centre)  # one by one: the roots found before a time-out are kept
-    except (ProofTimeout, ArithmeticError, TypeError, ValueError, NotImplementedError, RecursionError,
-            sp.polys.polyerrors.PolynomialError, mpmath.libmp.NoConvergence):
+    except (
+        ProofTimeout,
+        ArithmeticError,
+        TypeError,
+        ValueError,
+        NotImplementedError,
+        RecursionError,
+        sp.polys.polyerrors.PolynomialError,
+        mpmath.libmp.NoConvergence,
+    ):
         pass  # the roots found so far, and the constants and scales below, are still tried
-    consts = sorted({abs(n) for n in e.atoms(sp.Number) if n.is_finite and n != 0 and abs(n) != 1
-                     and 1e-6 <= abs(n) <= 1e8}, key=lambda n: float(n))
+    consts = sorted(
+        {abs(n) for n in e.atoms(sp.Number) if n.is_finite and n != 0 and abs(n) != 1 and 1e-6 <= abs(n) <= 1e8},
+        key=lambda n: float(n),
+    )
     for n in consts:
         q = sp.Rational(n) if n.is_Float else n  # a Float's exact binary value
         centres += [q, -q, 1 / q, -1 / q]

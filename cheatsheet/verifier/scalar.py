@@ -46,8 +46,21 @@ def scalar_claims(s: Session, rule: Rule, function: sp.Basic, claims: Mapping[st
         psets = param_sets(rule)
         points, proof_points, lines = _points(rule, scalars, psets, [f, c], (tag, wrt))
         label = f"{tag}∂/∂{wrt}"
-        run_claim(s, Claim(label, variables, [true], [c], [""], points, names, fd=[(f, var)], proof_points=proof_points,
-                           domains={inp.symbol: inp.domain for inp in scalars}))
+        run_claim(
+            s,
+            Claim(
+                label,
+                variables,
+                [true],
+                [c],
+                [""],
+                points,
+                names,
+                fd=[(f, var)],
+                proof_points=proof_points,
+                domains={inp.symbol: inp.domain for inp in scalars},
+            ),
+        )
         # declared kinks have their own, stricter check (the stated one-sided derivatives and conventions)
         declared = [kk.at for kk in rule.kinks_for(wrt)] if not tag else []
         target = _Target(label, f, true, c, rule.input(wrt), names)
@@ -57,8 +70,9 @@ def scalar_claims(s: Session, rule: Rule, function: sp.Basic, claims: Mapping[st
                 check_kink(s, rule, kink, f, true, c, var, psets, scalars)
 
 
-def _points(rule: Rule, scalars: list[Input], psets: list[dict[sp.Symbol, sp.Expr]], exprs: list[sp.Basic],
-            tag: tuple[str, str]) -> tuple[list[Point], list[Point], list[Line]]:
+def _points(
+    rule: Rule, scalars: list[Input], psets: list[dict[sp.Symbol, sp.Expr]], exprs: list[sp.Basic], tag: tuple[str, str]
+) -> tuple[list[Point], list[Point], list[Line]]:
     """The sample points of every parameter set, those of the first (where the proof resolves its regions), and
     the breakpoints found along each input."""
     points: list[Point] = []
@@ -127,7 +141,10 @@ def _check_breakpoint(s: Session, target: _Target, line: Line, b: sp.Expr, feats
     var = target.inp.symbol
     assert isinstance(var, sp.Symbol)
     pos = next(i for i, ft in enumerate(feats) if _same_number(ft, b))
-    room = [abs(b - feats[pos - 1]) if pos > 0 else sp.S.One, abs(feats[pos + 1] - b) if pos + 1 < len(feats) else sp.S.One]
+    room = [
+        abs(b - feats[pos - 1]) if pos > 0 else sp.S.One,
+        abs(feats[pos + 1] - b) if pos + 1 < len(feats) else sp.S.One,
+    ]
     delta = min([sp.S.One, room[0] / 2, room[1] / 2], key=_by_value)
     left, right = b - delta, b + delta
     if not (in_domain(left, target.inp.domain) and in_domain(right, target.inp.domain)):
@@ -143,7 +160,11 @@ def _check_breakpoint(s: Session, target: _Target, line: Line, b: sp.Expr, feats
         with time_limit(s.seconds):
             kind, detail, values = _at_breakpoint(target.f, target.true, target.claim, var, b, left, right, line.fixed)
     except EXPECTED_ERRORS as exc:
-        why = "ran past its time limit" if isinstance(exc, ProofTimeout) else f"sympy could not decide ({type(exc).__name__})"
+        why = (
+            "ran past its time limit"
+            if isinstance(exc, ProofTimeout)
+            else f"sympy could not decide ({type(exc).__name__})"
+        )
         s.unproved.append(f"{what}: the value at the breakpoint {why}")
         s.checks.append(Check(what, "checked", "exact value at the breakpoint", why))
         return
@@ -161,8 +182,9 @@ def _judge_differentiable(s: Session, found: _Found) -> None:
             got_text = fmt(mpmath.mpf(sp.N(got, 2 * DPS))) if got is not None else "no real number"
             if exp_text == got_text and got is not None:
                 exp_text, got_text = differing(mpmath.mpf(sp.N(want, 2 * DPS)), mpmath.mpf(sp.N(got, 2 * DPS)))
-        raise Failed(Counterexample(f"{found.label} at a breakpoint, where F is differentiable", found.where, exp_text,
-                                    got_text))
+        raise Failed(
+            Counterexample(f"{found.label} at a breakpoint, where F is differentiable", found.where, exp_text, got_text)
+        )
     if same is None:
         s.unproved.append(f"{found.what}: the claim's value is not proved equal to the derivative there")
         s.checks.append(Check(found.what, "checked", "value at the breakpoint, equal to 400 digits", found.detail))
@@ -174,25 +196,48 @@ def _judge_kink(s: Session, found: _Found) -> None:
     """F has a kink at the breakpoint: a claim that gives no value is not false, one outside [lo, hi] is."""
     lo, hi, got = found.values
     if got is not None and not all(exact_sign(e) in (0, 1) for e in (got - lo, hi - got)):
-        raise Failed(Counterexample(f"{found.label} at a kink, where F is not differentiable", found.where,
-                                    f"a value in the subdifferential [{short(lo)}, {short(hi)}]", short(got)))
+        raise Failed(
+            Counterexample(
+                f"{found.label} at a kink, where F is not differentiable",
+                found.where,
+                f"a value in the subdifferential [{short(lo)}, {short(hi)}]",
+                short(got),
+            )
+        )
     s.checks.append(Check(found.what, "proved", "exact value at the breakpoint", found.detail))
-    s.not_differentiable.append({"claim": found.label, "point": found.where, "what": "kink", "detail": found.detail,
-                                 "subdifferential": [short(lo), short(hi)],
-                                 "value": short(got) if got is not None else None})
+    s.not_differentiable.append(
+        {
+            "claim": found.label,
+            "point": found.where,
+            "what": "kink",
+            "detail": found.detail,
+            "subdifferential": [short(lo), short(hi)],
+            "value": short(got) if got is not None else None,
+        }
+    )
 
 
 def _no_derivative(s: Session, found: _Found) -> None:
     """F jumps, is not defined or has an infinite slope at the breakpoint: recorded, not judged."""
     s.checks.append(Check(found.what, "proved", "exact value at the breakpoint", found.detail))
-    s.not_differentiable.append({"claim": found.label, "point": found.where, "what": found.kind, "detail": found.detail})
+    s.not_differentiable.append(
+        {"claim": found.label, "point": found.where, "what": found.kind, "detail": found.detail}
+    )
 
 
 _JUDGES: dict[str, Callable[[Session, _Found], None]] = {"differentiable": _judge_differentiable, "kink": _judge_kink}
 
 
-def _at_breakpoint(f: sp.Basic, true: sp.Basic, claim: sp.Basic, var: sp.Symbol, b: sp.Expr, left: sp.Expr,
-                   right: sp.Expr, fixed: dict[sp.Symbol, sp.Expr]) -> tuple[str, str, tuple[Any, ...]]:
+def _at_breakpoint(
+    f: sp.Basic,
+    true: sp.Basic,
+    claim: sp.Basic,
+    var: sp.Symbol,
+    b: sp.Expr,
+    left: sp.Expr,
+    right: sp.Expr,
+    fixed: dict[sp.Symbol, sp.Expr],
+) -> tuple[str, str, tuple[Any, ...]]:
     """What F does at ``b`` and what the claim says there: (kind, detail, values) with kind 'differentiable'
     (values: the derivative, the claim's value), 'kink' (the subdifferential's ends, the claim's value), or
     'jump', 'undefined', 'infinite slope' (F has no derivative at b)."""
@@ -204,7 +249,11 @@ def _at_breakpoint(f: sp.Basic, true: sp.Basic, claim: sp.Basic, var: sp.Symbol,
     for side, inside in (("left", left), ("right", right)):
         kind, value = _one_sided(fs, var, b, inside, side)
         if kind != "finite" or value is None or f_b is None or _same_number(value, f_b) is not True:
-            return "jump", f"F jumps here (F = {short(f_b)}; from the {side}, {short(value) if value is not None else kind})", ()
+            return (
+                "jump",
+                f"F jumps here (F = {short(f_b)}; from the {side}, {short(value) if value is not None else kind})",
+                (),
+            )
         sides[side] = _one_sided(ts, var, b, inside, side)
     (kl, dl), (kr, dr) = sides["left"], sides["right"]
     if "infinite" in (kl, kr):
@@ -221,8 +270,14 @@ def _at_breakpoint(f: sp.Basic, true: sp.Basic, claim: sp.Basic, var: sp.Symbol,
         return "differentiable", f"F is differentiable here, with derivative {short(dl)}", (dl, got)
     lo, hi = (dl, dr) if exact_sign(dr - dl) == 1 else (dr, dl)
     claimed = f"gives {short(got)}, inside" if got is not None else "gives no value; F's derivative does not exist, its"
-    return "kink", (f"F has a kink here (one-sided derivatives {short(dl)} and {short(dr)}); the claim "
-                    f"{claimed} subdifferential is [{short(lo)}, {short(hi)}]"), (lo, hi, got)
+    return (
+        "kink",
+        (
+            f"F has a kink here (one-sided derivatives {short(dl)} and {short(dr)}); the claim "
+            f"{claimed} subdifferential is [{short(lo)}, {short(hi)}]"
+        ),
+        (lo, hi, got),
+    )
 
 
 def _value_kind(v: sp.Basic) -> tuple[str, sp.Expr | None]:

@@ -66,8 +66,10 @@ def _field_zero(e: sp.Expr) -> bool:
 def _zero_rewritten(e: sp.Expr, target: Any) -> bool:
     """``e`` rewritten in terms of ``target`` (log, erf) cancels to 0, or its exp to 1 (a difference of logs)."""
     r = e.rewrite(target)
-    return bool(sp.cancel(sp.together(sp.expand(r))) == 0
-                or (r.has(sp.log) and sp.cancel(sp.powsimp(sp.expand(sp.exp(r)))) == 1))
+    return bool(
+        sp.cancel(sp.together(sp.expand(r))) == 0
+        or (r.has(sp.log) and sp.cancel(sp.powsimp(sp.expand(sp.exp(r)))) == 1)
+    )
 
 
 def prove_zero(expr: sp.Basic, seconds: float) -> tuple[str | None, str]:

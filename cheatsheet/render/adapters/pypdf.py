@@ -1,6 +1,6 @@
 """pypdf's ``PdfWriter._add_object``: the one place that reaches into pypdf's internals.
 
-Joining the pages (:func:`cheatsheet.render.paged.assemble`) draws the footers over each page as a form
+Joining the pages (:func:`cheatsheet.render.join.assemble`) draws the footers over each page as a form
 XObject that several pages share, and wraps each page's content in ``q``/``Q`` streams that all pages
 share. pypdf has no public way to add a free-standing object to a writer and get its reference, so
 :func:`add_object` uses the private method, after checking that the pinned pypdf is installed.

@@ -1,6 +1,6 @@
 """WeasyPrint's laid-out box tree (``Page._page_box``): the one place that reaches into WeasyPrint's internals.
 
-Measuring a card (:func:`cheatsheet.render.paged.measure`) needs the height of its box and whatever sticks
+Measuring a card (:func:`cheatsheet.render.measure.measure`) needs the height of its box and whatever sticks
 out of it, which WeasyPrint keeps in the box tree of each laid-out page; it exposes the tree to no public
 API. :func:`page_box` reads it, after checking that the pinned WeasyPrint is installed. (The boxes' own
 attributes we read, ``children``, ``element``, ``element_tag``, ``margin_height()``, ``content_box_x()``,

@@ -28,7 +28,15 @@ from cheatsheet.render.math.svg import DEFAULT_SIZE_PX, DRAWS, Draw, SvgMath, sv
 from cheatsheet.render.math.tex import TypesetError, break_points
 
 __all__ = [
-    "DEFAULT_SIZE_PX", "DRAWS", "Draw", "SvgMath", "TypesetError", "break_points", "mathml", "source_digest", "svg",
+    "DEFAULT_SIZE_PX",
+    "DRAWS",
+    "Draw",
+    "SvgMath",
+    "TypesetError",
+    "break_points",
+    "mathml",
+    "source_digest",
+    "svg",
     "svg_within",
 ]
 

@@ -119,7 +119,9 @@ def _use(el: ET.Element, drawing: _Drawing) -> None:
     for d in paths:
         if drawing.per_glyph:
             outline = "".join(_transform_path(d, 1.0, 1.0, 0.0, 0.0))
-            drawing.glyphs.append(f'<path transform="matrix({num(s, 6)} 0 0 {num(s, 6)} {num(tx)} {num(ty)})" d="{outline}"/>')
+            drawing.glyphs.append(
+                f'<path transform="matrix({num(s, 6)} 0 0 {num(s, 6)} {num(tx)} {num(ty)})" d="{outline}"/>'
+            )
         else:
             drawing.glyphs.extend(_transform_path(d, s, s, tx, ty))
 
@@ -134,7 +136,12 @@ def _rect(el: ET.Element, drawing: _Drawing) -> None:
 
 #: What to do with each element of ziamath's SVG, by tag; any other tag is refused.
 _ELEMENTS: dict[str, Callable[[ET.Element, _Drawing], None]] = {
-    "svg": _nothing, "g": _plain_group, "symbol": _symbol, "path": _nothing, "use": _use, "rect": _rect,
+    "svg": _nothing,
+    "g": _plain_group,
+    "symbol": _symbol,
+    "path": _nothing,
+    "use": _use,
+    "rect": _rect,
 }
 
 
@@ -168,8 +175,10 @@ def flatten(text: str, *, per_glyph: bool = False) -> str | None:
         drawing = _walk(root, per_glyph)
     except (_Unknown, ValueError):
         return None
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{root.get("width")}" height="{root.get("height")}" '
-            f'viewBox="{root.get("viewBox")}">')
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{root.get("width")}" height="{root.get("height")}" '
+        f'viewBox="{root.get("viewBox")}">'
+    )
     body = ""
     if drawing.glyphs and per_glyph:
         body += "".join(drawing.glyphs)

@@ -94,8 +94,12 @@ def _limits_below(el: ET.Element, names: frozenset[str], display: bool) -> None:
 
 #: The MathML fixes, by the tag of the element they apply to.
 _FIXES: dict[str, Callable[[ET.Element, frozenset[str], bool], None]] = {
-    "mtext": _operator_name, "mrow": _unary_sign, "mo": _ordinary_symbol, "msup": _primes,
-    "msub": _limits_below, "msubsup": _limits_below,
+    "mtext": _operator_name,
+    "mrow": _unary_sign,
+    "mo": _ordinary_symbol,
+    "msup": _primes,
+    "msub": _limits_below,
+    "msubsup": _limits_below,
 }
 
 

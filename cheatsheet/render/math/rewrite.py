@@ -272,7 +272,14 @@ def _grouped_left_for_ziamath(items: list[Any], k: int, out: list[Any], ctx: _Co
 
 #: Tried in this order at each token; a token no handler takes is copied as it is.
 _HANDLERS: tuple[_Handler, ...] = (
-    _group, _blackboard_one, _sim, _operator, _big_operator, _unary_sign, _comma, _plain_fences_for_mathml,
+    _group,
+    _blackboard_one,
+    _sim,
+    _operator,
+    _big_operator,
+    _unary_sign,
+    _comma,
+    _plain_fences_for_mathml,
     _grouped_left_for_ziamath,
 )
 
@@ -280,8 +287,22 @@ _HANDLERS: tuple[_Handler, ...] = (
 # ------------------------------------------------------------------------------ fences
 _PLAIN_FENCES = {"(": ")", "[": "]", "|": "|", r"\|": r"\|", r"\{": r"\}"}
 _TALL_TOKENS = frozenset(
-    [r"\frac", r"\dfrac", r"\tfrac", r"\binom", r"\sum", r"\prod", r"\coprod", r"\int", r"\begin", r"\sqrt",
-     r"\left", r"\substack", r"\overset", r"\underset"]
+    [
+        r"\frac",
+        r"\dfrac",
+        r"\tfrac",
+        r"\binom",
+        r"\sum",
+        r"\prod",
+        r"\coprod",
+        r"\int",
+        r"\begin",
+        r"\sqrt",
+        r"\left",
+        r"\substack",
+        r"\overset",
+        r"\underset",
+    ]
 )
 
 

@@ -196,7 +196,9 @@ def svg(
     Raises :class:`TypesetError` naming the formula when an engine fails.
     """
     if not _PREFIX.match(prefix):
-        raise ValueError(f"prefix {prefix!r} must start with a letter and hold only letters, digits, '_', '-', '.', ':'")
+        raise ValueError(
+            f"prefix {prefix!r} must start with a letter and hold only letters, digits, '_', '-', '.', ':'"
+        )
     if draw not in DRAWS:
         raise ValueError(f"draw={draw!r}: expected one of {list(DRAWS)}")
     text = raw_svg(tex, float(size_px), display)
@@ -207,8 +209,9 @@ def svg(
 
 
 # ------------------------------------------------------------------------------ line breaking
-def svg_within(tex: str, max_width_px: float, *, prefix: str, size_px: float = DEFAULT_SIZE_PX,
-               display: bool = True) -> SvgMath:
+def svg_within(
+    tex: str, max_width_px: float, *, prefix: str, size_px: float = DEFAULT_SIZE_PX, display: bool = True
+) -> SvgMath:
     """:func:`svg`, broken into lines when the formula is wider than ``max_width_px``.
 
     Lines break before a top-level relation or binary ``+``/``-`` (:func:`break_points`), each line

@@ -108,9 +108,36 @@ def significant(items: list[Any], start: int, step: int) -> int:
 FUNCTION_NAMES = frozenset(
     "\\" + name
     for name in (
-        "arccos", "arcsin", "arctan", "arg", "cos", "cosh", "cot", "coth", "csc", "deg", "det", "dim", "exp",
-        "gcd", "hom", "inf", "ker", "lg", "lim", "ln", "log", "max", "min", "Pr", "sec", "sin", "sinh", "sup",
-        "tan", "tanh",
+        "arccos",
+        "arcsin",
+        "arctan",
+        "arg",
+        "cos",
+        "cosh",
+        "cot",
+        "coth",
+        "csc",
+        "deg",
+        "det",
+        "dim",
+        "exp",
+        "gcd",
+        "hom",
+        "inf",
+        "ker",
+        "lg",
+        "lim",
+        "ln",
+        "log",
+        "max",
+        "min",
+        "Pr",
+        "sec",
+        "sin",
+        "sinh",
+        "sup",
+        "tan",
+        "tanh",
     )
 )
 #: Names that take limits below in display style (\max_{k}); with a subscript they are left alone.
@@ -120,10 +147,35 @@ LARGE_OPERATOR_CHARS = frozenset("∑∏∐⋃⋂⨁⨂⨀⨄⋁⋀∫∬∭∮"
 BIG_OPERATORS = frozenset([r"\sum", r"\prod", r"\coprod", r"\bigcup", r"\bigcap", r"\bigoplus", r"\bigotimes"])
 OPENERS = frozenset(["(", "[", r"\{", r"\langle", r"\lbrack", r"\lfloor", r"\lceil", r"\left", r"\bigl", r"\Bigl"])
 RELATIONS = frozenset(
-    ["=", "<", ">", r"\le", r"\leq", r"\ge", r"\geq", r"\ne", r"\neq", r"\approx", r"\equiv", r"\sim", r"\thicksim",
-     r"\simeq", r"\to", r"\in", r"\notin", r"\subset", r"\subseteq", r"\propto", r"\mapsto", r"\coloneqq", ":"]
+    [
+        "=",
+        "<",
+        ">",
+        r"\le",
+        r"\leq",
+        r"\ge",
+        r"\geq",
+        r"\ne",
+        r"\neq",
+        r"\approx",
+        r"\equiv",
+        r"\sim",
+        r"\thicksim",
+        r"\simeq",
+        r"\to",
+        r"\in",
+        r"\notin",
+        r"\subset",
+        r"\subseteq",
+        r"\propto",
+        r"\mapsto",
+        r"\coloneqq",
+        ":",
+    ]
 )
-_BINARIES = frozenset(["+", "-", r"\pm", r"\mp", r"\cdot", r"\times", r"\circ", r"\ast", "*", "/", r"\odot", r"\otimes"])
+_BINARIES = frozenset(
+    ["+", "-", r"\pm", r"\mp", r"\cdot", r"\times", r"\circ", r"\ast", "*", "/", r"\odot", r"\otimes"]
+)
 _PUNCT = frozenset([",", ";", "&", r"\\"])
 _SPACES = frozenset([r"\,", r"\:", r"\;", r"\!", r"\ ", r"\quad", r"\qquad", "~"])
 CLOSERS = frozenset([")", "]", r"\}", r"\rangle", r"\rbrack", r"\rfloor", r"\rceil", r"\right", r"\bigr", r"\Bigr"])
@@ -247,7 +299,10 @@ def break_points(tex: str) -> list[int]:
             depth += 1
         elif it in CLOSERS or it == r"\end":
             depth -= 1
-        elif (depth == 0 and (it in RELATIONS or it in ("+", "-"))
-              and prev_kind(items, k) not in ("start", "open", "rel", "bin", "punct", "space")):
+        elif (
+            depth == 0
+            and (it in RELATIONS or it in ("+", "-"))
+            and prev_kind(items, k) not in ("start", "open", "rel", "bin", "punct", "space")
+        ):
             out.append(k)
     return out

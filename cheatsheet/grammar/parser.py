@@ -1,9 +1,9 @@
 """The grammar's recursive-descent parser: tokens to a small syntax tree (no sympy object is built here).
 
-The tree's nodes are plain data (:class:`Node`); :mod:`cheatsheet.checking.lower` turns them into sympy.
+The tree's nodes are plain data (:class:`Node`); :mod:`cheatsheet.grammar.lower` turns them into sympy.
 The parser enforces the structural limits (nesting depth, number of nodes, digits of a literal, length
-of a name) and reports every mistake as a :class:`~cheatsheet.checking.errors.ParseError` at its column,
-with what was expected, what was found and a hint. The grammar is in :mod:`cheatsheet.checking.parse`.
+of a name) and reports every mistake as a :class:`~cheatsheet.grammar.errors.ParseError` at its column,
+with what was expected, what was found and a hint. The grammar is in :mod:`cheatsheet.grammar.parse`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 
 import sympy as sp
 
-from cheatsheet.checking.errors import LimitError, Limits, ParseError
-from cheatsheet.checking.functions import (
+from cheatsheet.grammar.errors import LimitError, Limits, ParseError
+from cheatsheet.grammar.functions import (
     CONSTANTS,
     FUNCTIONS,
     PIECEWISE,
@@ -26,7 +26,7 @@ from cheatsheet.checking.functions import (
     arity_hint,
     arity_text,
 )
-from cheatsheet.checking.lexer import NUMBER, RELOPS, Token, tokenize
+from cheatsheet.grammar.lexer import NUMBER, RELOPS, Token, tokenize
 from cheatsheet.names import suggestion
 
 __all__ = ["Node", "Parser"]
@@ -69,15 +69,22 @@ class Parser:
     def expression(self) -> Node:
         """The whole text as an expression."""
         if self.tok.kind == "end":
-            raise ParseError("empty expression", column=1, text=self.text, expected="an expression",
-                             found="nothing", hint="Write an expression such as x^2.")
+            raise ParseError(
+                "empty expression",
+                column=1,
+                text=self.text,
+                expected="an expression",
+                found="nothing",
+                hint="Write an expression such as x^2.",
+            )
         return self._to_the_end(self.sum())
 
     def whole_condition(self) -> Node:
         """The whole text as a condition (``x > 0 and x < 1``)."""
         if self.tok.kind == "end":
-            raise ParseError("empty condition", column=1, text=self.text, expected="a condition such as x > 0",
-                             found="nothing")
+            raise ParseError(
+                "empty condition", column=1, text=self.text, expected="a condition such as x > 0", found="nothing"
+            )
         return self._to_the_end(self.condition())
 
     # ------------------------------------------------------------------ token helpers
@@ -98,8 +105,14 @@ class Parser:
         """'expected X, found Y' at the current token (or ``tok``)."""
         t = tok or self.tok
         found = "the end" if t.kind == "end" else repr(t.text)
-        return ParseError(f"expected {expected}, found {found}", column=t.col, text=self.text, expected=expected,
-                          found=found, hint=hint)
+        return ParseError(
+            f"expected {expected}, found {found}",
+            column=t.col,
+            text=self.text,
+            expected=expected,
+            found=found,
+            hint=hint,
+        )
 
     def _refuse(self, t: Token, message: str, expected: str, hint: str = "") -> ParseError:
         """A ParseError about the name token ``t``."""
@@ -109,9 +122,14 @@ class Parser:
         """A new node, counted against the node limit."""
         self.count += 1
         if self.count > self.limits.nodes:
-            raise LimitError(f"expression has more than {self.limits.nodes} nodes", column=col, text=self.text,
-                             expected=f"at most {self.limits.nodes} nodes", found="more",
-                             hint="Split it, or name a part as a parameter.")
+            raise LimitError(
+                f"expression has more than {self.limits.nodes} nodes",
+                column=col,
+                text=self.text,
+                expected=f"at most {self.limits.nodes} nodes",
+                found="more",
+                hint="Split it, or name a part as a parameter.",
+            )
         return Node(kind, col, value, args or [])
 
     @contextmanager
@@ -120,8 +138,13 @@ class Parser:
         self.depth += 1
         try:
             if self.depth > self.limits.depth:
-                raise LimitError(f"expression nested more than {self.limits.depth} levels deep", column=col,
-                                 text=self.text, expected=f"at most {self.limits.depth} levels", found="deeper")
+                raise LimitError(
+                    f"expression nested more than {self.limits.depth} levels deep",
+                    column=col,
+                    text=self.text,
+                    expected=f"at most {self.limits.depth} levels",
+                    found="deeper",
+                )
             yield
         finally:
             self.depth -= 1
@@ -241,13 +264,23 @@ class Parser:
         digits = len(mantissa.replace(".", "").lstrip("0"))
         limit = self.limits.literal
         if digits > limit:
-            raise LimitError(f"number has {digits} digits; the limit is {limit}", column=t.col, text=self.text,
-                             expected=f"at most {limit} digits", found=f"{digits} digits")
+            raise LimitError(
+                f"number has {digits} digits; the limit is {limit}",
+                column=t.col,
+                text=self.text,
+                expected=f"at most {limit} digits",
+                found=f"{digits} digits",
+            )
         power = int(exp[1:]) if exp else 0
         limit = self.limits.literal_exponent
         if abs(power) > limit:
-            raise LimitError(f"number {t.text!r} is too large or too small (|exponent| > {limit})", column=t.col,
-                             text=self.text, expected=f"an exponent within ±{limit}", found=t.text)
+            raise LimitError(
+                f"number {t.text!r} is too large or too small (|exponent| > {limit})",
+                column=t.col,
+                text=self.text,
+                expected=f"an exponent within ±{limit}",
+                found=t.text,
+            )
         whole, _, frac = mantissa.partition(".")
         value = sp.Rational(int((whole or "0") + frac), 10 ** len(frac))
         return value * sp.Rational(10) ** power if power else value
@@ -257,17 +290,26 @@ class Parser:
         t = self._advance()
         name = t.text
         if len(name) > self.limits.name:
-            raise LimitError(f"name is {len(name)} characters long; the limit is {self.limits.name}", column=t.col,
-                             text=self.text, expected=f"a name of at most {self.limits.name} characters",
-                             found=repr(name[:40]))
+            raise LimitError(
+                f"name is {len(name)} characters long; the limit is {self.limits.name}",
+                column=t.col,
+                text=self.text,
+                expected=f"a name of at most {self.limits.name} characters",
+                found=repr(name[:40]),
+            )
         if self._is("("):
             return self.call(t)
         if name in FUNCTIONS:
-            raise self._refuse(t, f"{name!r} is a function", "a value",
-                               f"Call it with parentheses, as in {name}(x); a variable needs another name.")
+            raise self._refuse(
+                t,
+                f"{name!r} is a function",
+                "a value",
+                f"Call it with parentheses, as in {name}(x); a variable needs another name.",
+            )
         if name in WORDS:
-            raise self._refuse(t, f"{name!r} only joins comparisons inside where(...) or indicator(...)",
-                               "an expression")
+            raise self._refuse(
+                t, f"{name!r} only joins comparisons inside where(...) or indicator(...)", "an expression"
+            )
         return self.node("name", t.col, name)
 
     # ------------------------------------------------------------------ calls
@@ -282,9 +324,14 @@ class Parser:
             self._advance()
         lo, hi = spec.arity
         if not lo <= len(args) <= hi:
-            raise ParseError(f"{name}() takes {arity_text(spec)}, got {len(args)}", column=t.col, text=self.text,
-                             expected=arity_text(spec), found=f"{len(args)} argument{'s' * (len(args) != 1)}",
-                             hint=arity_hint(name))
+            raise ParseError(
+                f"{name}() takes {arity_text(spec)}, got {len(args)}",
+                column=t.col,
+                text=self.text,
+                expected=arity_text(spec),
+                found=f"{len(args)} argument{'s' * (len(args) != 1)}",
+                hint=arity_hint(name),
+            )
         return self.node("call", t.col, name, args)
 
     def _function(self, t: Token) -> Function:
@@ -293,8 +340,12 @@ class Parser:
         spec = FUNCTIONS.get(name)
         if spec is None:
             if name in CONSTANTS:
-                raise self._refuse(t, f"{name!r} is a constant, not a function", "a function",
-                                   f"Write '*' for multiplication: {name}*(...).")
+                raise self._refuse(
+                    t,
+                    f"{name!r} is a constant, not a function",
+                    "a function",
+                    f"Write '*' for multiplication: {name}*(...).",
+                )
             hint = suggestion(name, list(FUNCTIONS), ignore_case=True)
             if not hint:
                 hint = f"If {name!r} is a variable, write '*' for multiplication: {name}*(...)."
@@ -302,8 +353,12 @@ class Parser:
                     hint += " Functions: " + ", ".join(PRIMARY) + "."
             raise self._refuse(t, f"unknown function {name!r}", "a function", hint)
         if self.in_condition and name in PIECEWISE:
-            raise self._refuse(t, f"{name}() cannot be used inside a condition", "a comparison of plain expressions",
-                               "Combine conditions with and/or instead, e.g. where(x > 0 and x < 1, a, b).")
+            raise self._refuse(
+                t,
+                f"{name}() cannot be used inside a condition",
+                "a comparison of plain expressions",
+                "Combine conditions with and/or instead, e.g. where(x > 0 and x < 1, a, b).",
+            )
         return spec
 
     def _arguments(self, name: str, spec: Function) -> list[Node]:
@@ -324,8 +379,10 @@ class Parser:
             return self.condition()
         arg = self.sum()
         if self._is(*RELOPS):
-            raise self.error("',' or ')'", "Only the first argument of where(...) or indicator(...) is a condition; "
-                             f"{name}() takes values.")
+            raise self.error(
+                "',' or ')'",
+                f"Only the first argument of where(...) or indicator(...) is a condition; {name}() takes values.",
+            )
         return arg
 
     # ------------------------------------------------------------------ conditions
@@ -367,7 +424,7 @@ class Parser:
     def _parenthesized_condition(self) -> bool:
         """True when the '(' here encloses a condition (a comparison or and/or/not at its own level)."""
         level = 0
-        for t in self.toks[self.pos:]:
+        for t in self.toks[self.pos :]:
             if t.is_op("("):
                 level += 1
             elif t.is_op(")"):
@@ -386,6 +443,8 @@ class Parser:
             ops.append(self._advance().text)
             operands.append(self.sum())
         if not ops:
-            raise self.error("a comparison (< <= > >=)",
-                             "The first argument of where(...) or indicator(...) is a condition such as x > 0.")
+            raise self.error(
+                "a comparison (< <= > >=)",
+                "The first argument of where(...) or indicator(...) is a condition such as x > 0.",
+            )
         return self.node("rel", col, ops, operands)

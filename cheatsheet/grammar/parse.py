@@ -23,18 +23,18 @@ Numbers are exact (``0.1`` is 1/10, ``1e-3`` is 1/1000). Names are variables, th
 and ``e``, or functions (see :data:`FUNCTIONS`); ``where(condition, a, b)`` is a piecewise
 expression and ``indicator(condition)`` is 𝟙[condition]. Multiplication is always written: ``2*x``.
 
-The stages, one module each: :mod:`~cheatsheet.checking.lexer` (text to tokens),
-:mod:`~cheatsheet.checking.parser` (tokens to a syntax tree), :mod:`~cheatsheet.checking.lower` (the tree to
-sympy, under the numeric limits), with the vocabulary in :mod:`~cheatsheet.checking.functions` and the errors
-and limits in :mod:`~cheatsheet.checking.errors`. Domains are read by :mod:`~cheatsheet.checking.domains`,
-numbers of every Python type by :mod:`~cheatsheet.checking.numbers`.
+The stages, one module each: :mod:`~cheatsheet.grammar.lexer` (text to tokens),
+:mod:`~cheatsheet.grammar.parser` (tokens to a syntax tree), :mod:`~cheatsheet.grammar.lower` (the tree to
+sympy, under the numeric limits), with the vocabulary in :mod:`~cheatsheet.grammar.functions` and the errors
+and limits in :mod:`~cheatsheet.grammar.errors`. Domains are read by :mod:`~cheatsheet.grammar.domains`,
+numbers of every Python type by :mod:`~cheatsheet.grammar.numbers`.
 
 >>> parse("x/(1+|x|)")
 x/(Abs(x) + 1)
 >>> parse("sigmod(x)")
 Traceback (most recent call last):
 ...
-cheatsheet.checking.errors.ParseError: column 1: unknown function 'sigmod'. Did you mean 'sigmoid'?
+cheatsheet.grammar.errors.ParseError: column 1: unknown function 'sigmod'. Did you mean 'sigmoid'?
 """
 
 from __future__ import annotations
@@ -46,10 +46,10 @@ from typing import Any
 import sympy as sp
 from sympy.core.parameters import evaluate
 
-from cheatsheet.checking.errors import LIMITS, InputError, InputTypeError, LimitError, Limits, ParseError
-from cheatsheet.checking.functions import CONSTANTS, FUNCTIONS, INFINITY, RESERVED
-from cheatsheet.checking.lower import Lowering, magnitude
-from cheatsheet.checking.parser import Node, Parser
+from cheatsheet.grammar.errors import LIMITS, InputError, InputTypeError, LimitError, Limits, ParseError
+from cheatsheet.grammar.functions import CONSTANTS, FUNCTIONS, INFINITY, RESERVED
+from cheatsheet.grammar.lower import Lowering, magnitude
+from cheatsheet.grammar.parser import Node, Parser
 from cheatsheet.names import suggestion
 
 __all__ = [
@@ -69,8 +69,16 @@ __all__ = [
 ]
 
 # what sympy itself may raise while building an expression (e.g. recursion in nested conditions)
-_SYMPY_FAILURES = (RecursionError, TypeError, ValueError, AttributeError, NotImplementedError, ArithmeticError,
-                   KeyError, IndexError)
+_SYMPY_FAILURES = (
+    RecursionError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    NotImplementedError,
+    ArithmeticError,
+    KeyError,
+    IndexError,
+)
 
 
 @dataclass(frozen=True)
@@ -131,9 +139,14 @@ def parse_constant(text: str, *, limits: Limits = LIMITS) -> sp.Expr:
         value = parse(text, {}, new_symbols=False, limits=limits)
     except ParseError as exc:
         if exc.message.startswith("unknown name"):
-            raise ParseError(exc.message.replace("unknown name", "expected a number, found the name"), column=exc.column,
-                             text=text, expected="a number", found=exc.found,
-                             hint="Give a number such as 2, 0.5, 1/3 or pi/4.") from None
+            raise ParseError(
+                exc.message.replace("unknown name", "expected a number, found the name"),
+                column=exc.column,
+                text=text,
+                expected="a number",
+                found=exc.found,
+                hint="Give a number such as 2, 0.5, 1/3 or pi/4.",
+            ) from None
         raise
     if not isinstance(value, sp.Expr) or value.free_symbols or magnitude(value) is None:
         raise ParseError("expected a real number", column=1, text=text, expected="a real number", found=repr(text))
@@ -146,9 +159,14 @@ def _tree(text: str, condition: bool, limits: Limits) -> Node:
     if not isinstance(text, str):
         raise TypeError(f"expected the expression as a str, got {type(text).__name__}")
     if len(text) > limits.length:
-        raise LimitError(f"expression is {len(text)} characters long; the limit is {limits.length}",
-                         column=limits.length + 1, text=text[: limits.length], expected=f"at most {limits.length} characters",
-                         found=f"{len(text)} characters", hint="Split it, or name a part as a parameter.")
+        raise LimitError(
+            f"expression is {len(text)} characters long; the limit is {limits.length}",
+            column=limits.length + 1,
+            text=text[: limits.length],
+            expected=f"at most {limits.length} characters",
+            found=f"{len(text)} characters",
+            hint="Split it, or name a part as a parameter.",
+        )
     parser = Parser(text, limits)
     return parser.whole_condition() if condition else parser.expression()
 
@@ -169,8 +187,9 @@ class _Names:
         if name in CONSTANTS:
             return CONSTANTS[name]
         if name in INFINITY:
-            raise self._refuse(name, col, f"{name!r} (infinity) is only allowed as the end of a domain interval",
-                               "a finite value")
+            raise self._refuse(
+                name, col, f"{name!r} (infinity) is only allowed as the end of a domain interval", "a finite value"
+            )
         if name in RESERVED:
             raise self._refuse(name, col, f"{name!r} is a reserved name", "a variable", "Choose another variable name.")
         if not self.new_symbols:
@@ -194,8 +213,12 @@ def _evaluated(text: str, tree: Node, lowering: Lowering) -> Any:
     except ParseError:
         raise
     except _SYMPY_FAILURES as exc:  # sympy itself cannot build it (e.g. recursion in nested conditions)
-        raise ParseError(f"sympy cannot build this expression ({type(exc).__name__})", column=1, text=text,
-                         hint="Simplify it, e.g. split nested where(...) conditions.") from None
+        raise ParseError(
+            f"sympy cannot build this expression ({type(exc).__name__})",
+            column=1,
+            text=text,
+            hint="Simplify it, e.g. split nested where(...) conditions.",
+        ) from None
 
 
 def _as_written(tree: Node, lowering: Lowering, fallback: Any) -> Any:

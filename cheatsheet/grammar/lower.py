@@ -17,9 +17,9 @@ from typing import Any
 import sympy as sp
 from sympy.core.parameters import evaluate
 
-from cheatsheet.checking.errors import LimitError, Limits, ParseError
-from cheatsheet.checking.functions import FUNCTIONS
-from cheatsheet.checking.parser import Node
+from cheatsheet.grammar.errors import LimitError, Limits, ParseError
+from cheatsheet.grammar.functions import FUNCTIONS
+from cheatsheet.grammar.parser import Node
 
 __all__ = ["Lowering", "Resolver", "magnitude", "short"]
 
@@ -38,7 +38,9 @@ class Lowering:
     that are numbers (``pi``, ``e``) unless the caller gave them another meaning.
     """
 
-    def __init__(self, text: str, limits: Limits, resolve: Resolver, evaluated: bool, constants: frozenset[str]) -> None:
+    def __init__(
+        self, text: str, limits: Limits, resolve: Resolver, evaluated: bool, constants: frozenset[str]
+    ) -> None:
         self.text = text
         self.constants = constants
         self.limits = limits
@@ -75,8 +77,12 @@ class Lowering:
         except ValueError:
             raise self.fail(node, "this constant is undefined or not a real number", _NOT_REAL_HINT) from None
         if isinstance(value, float) and math.isinf(value):
-            raise self.fail(node, "this constant is too large (beyond the float range, about 1e308)",
-                            "Use smaller constants.", LimitError)
+            raise self.fail(
+                node,
+                "this constant is too large (beyond the float range, about 1e308)",
+                "Use smaller constants.",
+                LimitError,
+            )
         if isinstance(value, float) and math.isnan(value):
             raise self.fail(node, "this constant is undefined")
         return value
@@ -117,7 +123,9 @@ class Lowering:
 
     def _estimate_rel(self, node: Node) -> bool:
         args = self._estimates(node)
-        return all(_FLOAT_RELATIONS[op](float(a), float(b)) for op, a, b in zip(node.value, args, args[1:], strict=False))
+        return all(
+            _FLOAT_RELATIONS[op](float(a), float(b)) for op, a, b in zip(node.value, args, args[1:], strict=False)
+        )
 
     def _estimate_and(self, node: Node) -> bool:
         return all(self._estimates(node))
@@ -138,8 +146,11 @@ class Lowering:
 
     def _checked(self, node: Node, value: Any) -> Any:
         if self.evaluated and isinstance(value, sp.Basic) and value.has(sp.zoo, sp.nan, sp.oo, sp.S.NegativeInfinity):
-            raise self.fail(node, "undefined value (division by zero or a pole)",
-                            "A constant part of the expression is infinite or undefined.")
+            raise self.fail(
+                node,
+                "undefined value (division by zero or a pole)",
+                "A constant part of the expression is infinite or undefined.",
+            )
         return value
 
     def _negative(self, value: Any) -> Any:
@@ -171,8 +182,12 @@ class Lowering:
             if op == "/":
                 if v == 0:
                     raise self.fail(a, "division by zero")
-                if not self.evaluated and isinstance(v, sp.Rational) and factors and all(
-                        isinstance(f, sp.Rational) for f in factors):
+                if (
+                    not self.evaluated
+                    and isinstance(v, sp.Rational)
+                    and factors
+                    and all(isinstance(f, sp.Rational) for f in factors)
+                ):
                     factors = [sp.Mul(*factors) / v]  # 1/2 is the number one half
                     continue
                 v = sp.Pow(v, sp.S.NegativeOne, evaluate=self.evaluated)
@@ -186,8 +201,12 @@ class Lowering:
         exponent = self.run(exp_node, scale)
         grown = scale * self._exponent_size(exp_node, exponent)
         if grown > self.limits.growth:
-            raise self.fail(node, f"nested powers grow too large (their exponents multiply to more than {self.limits.growth})",
-                            "Write the power with one exponent.", LimitError)
+            raise self.fail(
+                node,
+                f"nested powers grow too large (their exponents multiply to more than {self.limits.growth})",
+                "Write the power with one exponent.",
+                LimitError,
+            )
         base = self.run(base_node, grown)
         if base == 0 and not exponent.free_symbols and exponent.is_negative:
             raise self.fail(node, "division by zero (0 to a negative power)")
@@ -202,8 +221,12 @@ class Lowering:
         if size is None:
             raise self.fail(exp_node, "the exponent is not a real number")
         if size > self.limits.exponent:
-            raise self.fail(exp_node, f"exponent {short(exponent)} is too large (the limit is {self.limits.exponent})",
-                            "Rewrite the power, or use exp(...) for a growing function.", LimitError)
+            raise self.fail(
+                exp_node,
+                f"exponent {short(exponent)} is too large (the limit is {self.limits.exponent})",
+                "Rewrite the power, or use exp(...) for a growing function.",
+                LimitError,
+            )
         out = max(1, math.ceil(size))
         if isinstance(exponent, sp.Rational):
             out = max(out, int(abs(exponent.p)), int(exponent.q))
@@ -221,8 +244,10 @@ class Lowering:
 
     def _lower_rel(self, node: Node, scale: int) -> Any:
         values = [self.run(a, scale) for a in node.args]
-        rels = [_RELATIONS[op](a, b, evaluate=self.evaluated)
-                for op, a, b in zip(node.value, values, values[1:], strict=False)]
+        rels = [
+            _RELATIONS[op](a, b, evaluate=self.evaluated)
+            for op, a, b in zip(node.value, values, values[1:], strict=False)
+        ]
         return rels[0] if len(rels) == 1 else sp.And(*rels, evaluate=self.evaluated)
 
     def _lower_and(self, node: Node, scale: int) -> Any:

@@ -53,7 +53,14 @@ class ParseError(InputError):
     what was found, and a hint. ``source`` names the text (``"F"``, ``"CLAIM"``) in the message."""
 
     def __init__(
-        self, message: str, *, column: int, text: str = "", expected: str = "", found: str = "", hint: str = "",
+        self,
+        message: str,
+        *,
+        column: int,
+        text: str = "",
+        expected: str = "",
+        found: str = "",
+        hint: str = "",
         source: str = "",
     ) -> None:
         self.message = message

@@ -16,9 +16,9 @@ from typing import Any, cast
 
 import sympy as sp
 
-from cheatsheet.checking.errors import LIMITS, InputError, InputTypeError, ParseError
-from cheatsheet.checking.lower import short
-from cheatsheet.checking.parse import parse_constant
+from cheatsheet.grammar.errors import LIMITS, InputError, InputTypeError, ParseError
+from cheatsheet.grammar.lower import short
+from cheatsheet.grammar.parse import parse_constant
 
 __all__ = ["NUMBER_TYPES", "exact_number", "module_of", "type_name"]
 
@@ -36,7 +36,7 @@ def exact_number(value: object, where: str) -> sp.Expr:
     Accepted: ``int``; ``float`` (its shortest decimal: 0.1 is 1/10); ``fractions.Fraction``;
     ``decimal.Decimal``; numpy integer and floating scalars and 0-d arrays of them; mpmath ``mpf``; sympy
     integers, rationals, floats and exact real constants such as ``pi/4`` or ``sqrt(2)``; and text read
-    by :func:`~cheatsheet.checking.parse.parse_constant` (our grammar, never ``sympify``). Anything else (bool,
+    by :func:`~cheatsheet.grammar.parse.parse_constant` (our grammar, never ``sympify``). Anything else (bool,
     None, bytes, lists, other objects) is an :class:`InputTypeError` (a ``TypeError``); nan and ±inf, complex
     values and numbers beyond the float range are an :class:`InputError` (a ``ValueError``); text outside the
     grammar is a :class:`ParseError`. ``where`` starts every message (``"softplus: parameter beta"``, ``"--param a"``).
@@ -49,7 +49,9 @@ def exact_number(value: object, where: str) -> sp.Expr:
 
     kind = type(value)
     if issubclass(kind, (bool, np.bool_)):
-        raise InputTypeError(f"{where}: expected a number, got the bool {bool.__repr__(bool(value))}; give {NUMBER_TYPES}")
+        raise InputTypeError(
+            f"{where}: expected a number, got the bool {bool.__repr__(bool(value))}; give {NUMBER_TYPES}"
+        )
     if kind is np.ndarray:  # a 0-d array of a numeric dtype holds one number
         value = _array_item(cast(Any, value), where)
         kind = type(value)
@@ -106,8 +108,10 @@ def _reader_for(kind: type) -> _Reader | None:
 
 def _rational(p: int, q: int, where: str, shown: str) -> sp.Rational:
     if p.bit_length() > _MAX_BITS or q.bit_length() > _MAX_BITS:
-        raise InputError(f"{where}: {shown} has more than {_MAX_BITS} bits in its numerator or denominator; "
-                         "expected a number of float range and a few hundred digits at most")
+        raise InputError(
+            f"{where}: {shown} has more than {_MAX_BITS} bits in its numerator or denominator; "
+            "expected a number of float range and a few hundred digits at most"
+        )
     value = sp.Rational(p, q)
     if abs(value) >= _FLOAT_MAX:
         raise InputError(f"{where}: {shown} is too large; {_TOO_LARGE}")
@@ -117,8 +121,10 @@ def _rational(p: int, q: int, where: str, shown: str) -> sp.Rational:
 def _array_item(arr: Any, where: str) -> Any:
     """The number a 0-d numpy array of a numeric dtype holds."""
     if arr.ndim != 0 or arr.dtype.kind not in "iuf":
-        raise InputTypeError(f"{where}: expected one number, got an array of shape {arr.shape} and dtype {arr.dtype}; "
-                             f"give {NUMBER_TYPES}")
+        raise InputTypeError(
+            f"{where}: expected one number, got an array of shape {arr.shape} and dtype {arr.dtype}; "
+            f"give {NUMBER_TYPES}"
+        )
     return arr[()]
 
 
@@ -156,8 +162,9 @@ def _from_decimal(d: decimal.Decimal, where: str) -> sp.Expr:
     if not decimal.Decimal.is_finite(d):
         raise InputError(f"{where}: expected a finite number, got Decimal({decimal.Decimal.__str__(d)!r})")
     if not -1300 <= decimal.Decimal.adjusted(d) <= 308 or len(decimal.Decimal.as_tuple(d).digits) > 1000:
-        raise InputError(f"{where}: the Decimal is out of range; expected a number within the float range "
-                         "with at most 1000 digits")
+        raise InputError(
+            f"{where}: the Decimal is out of range; expected a number within the float range with at most 1000 digits"
+        )
     p, q = decimal.Decimal.as_integer_ratio(d)
     return _rational(p, q, where, "the Decimal")
 
@@ -188,8 +195,10 @@ def _sympy_only(value: sp.Basic) -> bool:
 def _from_sympy(value: sp.Basic, where: str) -> sp.Expr:
     kind = type(value)
     if not _sympy_only(value):
-        raise InputTypeError(f"{where}: expected a number, got a sympy {kind.__name__} with parts defined outside sympy "
-                             f"(or over {LIMITS.nodes} parts); give {NUMBER_TYPES}")
+        raise InputTypeError(
+            f"{where}: expected a number, got a sympy {kind.__name__} with parts defined outside sympy "
+            f"(or over {LIMITS.nodes} parts); give {NUMBER_TYPES}"
+        )
     if value in (sp.oo, -sp.oo, sp.zoo, sp.nan):
         raise InputError(f"{where}: expected a finite number, got {value}")
     if isinstance(value, sp.Rational):
@@ -201,7 +210,9 @@ def _from_sympy(value: sp.Basic, where: str) -> sp.Expr:
             raise InputError(f"{where}: {short(value)} is too large; {_TOO_LARGE}")
         return value
     if not isinstance(value, sp.Expr) or value.free_symbols:
-        raise InputTypeError(f"{where}: expected a number, got the sympy {kind.__name__} {short(value)}; give {NUMBER_TYPES}")
+        raise InputTypeError(
+            f"{where}: expected a number, got the sympy {kind.__name__} {short(value)}; give {NUMBER_TYPES}"
+        )
     return _sympy_constant(value, where)
 
 
@@ -215,8 +226,9 @@ def _sympy_constant(value: sp.Expr, where: str) -> sp.Expr:
     try:
         return parse_constant(text)
     except ParseError as exc:
-        raise InputError(f"{where}: {short(text)} is not a real number the grammar can read ({exc.message}); "
-                         f"give {NUMBER_TYPES}") from None
+        raise InputError(
+            f"{where}: {short(text)} is not a real number the grammar can read ({exc.message}); give {NUMBER_TYPES}"
+        ) from None
 
 
 def _from_text(value: Any, where: str) -> sp.Expr:

@@ -1,7 +1,7 @@
 """The grammar's tokens: numbers, names, operators, with the Unicode people paste from papers read as ASCII.
 
 ``−`` is ``-``, ``×`` and ``·`` are ``*``, ``≤`` is ``<=``, ``x²`` is ``x^2``, ``α`` is the name ``alpha``,
-``∞`` is ``inf``. Any other character is a :class:`~cheatsheet.checking.errors.ParseError` at its column, with
+``∞`` is ``inf``. Any other character is a :class:`~cheatsheet.grammar.errors.ParseError` at its column, with
 a hint for the characters of other languages' syntax (quotes, brackets, ``=``, ``!``, ``@``, ...).
 """
 
@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from cheatsheet.checking.errors import LIMITS, ParseError
+from cheatsheet.grammar.errors import LIMITS, ParseError
 
 __all__ = ["NAME", "NUMBER", "RELOPS", "Token", "greek_name", "tokenize", "variable_name"]
 
@@ -43,8 +43,16 @@ RELOPS = ("<", "<=", ">", ">=")
 _SINGLE_OPS = "+-*/^(),|<>"
 _DOUBLE_OPS = ("**", "<=", ">=")
 _ALIASES = {
-    "\u2212": "-", "\u2013": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*", "\u2219": "*",
-    "\u00f7": "/", "\u2215": "/", "\u2264": "<=", "\u2265": ">=",
+    "\u2212": "-",
+    "\u2013": "-",
+    "\u00d7": "*",
+    "\u00b7": "*",
+    "\u22c5": "*",
+    "\u2219": "*",
+    "\u00f7": "/",
+    "\u2215": "/",
+    "\u2264": "<=",
+    "\u2265": ">=",
 }
 _SUPERSCRIPTS = {"\u00b2": "2", "\u00b3": "3"}
 _GREEK_NAMES = {"lamda": "lambda", "sigma": "sigma", "final sigma": "sigma"}
@@ -80,7 +88,7 @@ def greek_name(ch: str) -> str | None:
         return None
     for prefix, cap in (("GREEK SMALL LETTER ", False), ("GREEK CAPITAL LETTER ", True)):
         if uname.startswith(prefix):
-            word = uname[len(prefix):].lower()
+            word = uname[len(prefix) :].lower()
             if " " in word and word != "final sigma":
                 return None
             word = _GREEK_NAMES.get(word, word)
@@ -131,12 +139,13 @@ def _token_at(text: str, i: int) -> tuple[list[Token], int] | None:
         m = NAME.match(text, i)
         assert m is not None
         return [Token("name", m.group(0), col)], m.end()
-    two = text[i:i + 2]
+    two = text[i : i + 2]
     if two in _DOUBLE_OPS:
         return [Token("op", two, col)], i + 2
     if two in ("==", "!="):
-        raise ParseError(f"unexpected {two!r}", column=col, text=text, expected="an expression", found=two,
-                         hint=_EQUALITY_HINT)
+        raise ParseError(
+            f"unexpected {two!r}", column=col, text=text, expected="an expression", found=two, hint=_EQUALITY_HINT
+        )
     return _one_character(ch, i)
 
 
@@ -173,5 +182,11 @@ def _bad_char(text: str, i: int, prev: Token | None) -> ParseError:
         hint = "A number needs a digit after the point, as in 0.5."
     else:
         hint = _CHARACTER_HINTS.get(ch, "")
-    return ParseError(f"unexpected character {_show(ch)}", column=i + 1, text=text, expected="an expression",
-                      found=_show(ch), hint=hint)
+    return ParseError(
+        f"unexpected character {_show(ch)}",
+        column=i + 1,
+        text=text,
+        expected="an expression",
+        found=_show(ch),
+        hint=hint,
+    )

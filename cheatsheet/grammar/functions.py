@@ -133,8 +133,9 @@ FUNCTIONS: dict[str, Function] = {
     "Max": Function(sp.Max, _MANY, "largest argument"),
     "Min": Function(sp.Min, _MANY, "smallest argument"),
     "where": Function(_where, (3, 3), "where(condition, a, b): a where the condition holds, else b", condition=True),
-    "indicator": Function(Indicator, _ONE, "indicator(condition): 1 where it holds, else 0 (also Indicator)",
-                          condition=True),
+    "indicator": Function(
+        Indicator, _ONE, "indicator(condition): 1 where it holds, else 0 (also Indicator)", condition=True
+    ),
     "Indicator": Function(Indicator, _ONE, "1 where the condition holds, else 0", condition=True),
     "sigmoid": Function(sigmoid, _ONE, "logistic sigmoid σ(x) = 1/(1 + e^-x) (also sigma, σ, logistic)"),
     "sigma": Function(sigmoid, _ONE, "logistic sigmoid σ(x)"),
@@ -154,9 +155,45 @@ FUNCTIONS: dict[str, Function] = {
 
 #: One name per function, for hints and docs (aliases left out).
 PRIMARY: tuple[str, ...] = (
-    "exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "sin", "cos", "tan", "asin", "acos", "atan", "sinh",
-    "cosh", "tanh", "asinh", "acosh", "atanh", "erf", "erfc", "abs", "sign", "step", "max", "min", "where",
-    "indicator", "sigmoid", "softplus", "Phi", "phi", "relu", "elu", "gelu", "silu", "mish", "softsign", "logsigmoid",
+    "exp",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "expm1",
+    "sqrt",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "asinh",
+    "acosh",
+    "atanh",
+    "erf",
+    "erfc",
+    "abs",
+    "sign",
+    "step",
+    "max",
+    "min",
+    "where",
+    "indicator",
+    "sigmoid",
+    "softplus",
+    "Phi",
+    "phi",
+    "relu",
+    "elu",
+    "gelu",
+    "silu",
+    "mish",
+    "softsign",
+    "logsigmoid",
 )
 
 #: Functions not allowed inside a condition: sympy's Piecewise then rewrites and simplifies at length.
@@ -185,16 +222,47 @@ def _fPhi(v: float) -> float:
 
 
 _FLOATS: dict[Callable[..., Any], Callable[..., float]] = {
-    sp.exp: math.exp, sp.log: math.log, log2: math.log2, log10: math.log10, log1p: math.log1p, expm1: math.expm1,
-    sp.sqrt: math.sqrt, sp.sin: math.sin, sp.cos: math.cos, sp.tan: math.tan, sp.cot: lambda v: 1 / math.tan(v),
-    sp.sec: lambda v: 1 / math.cos(v), sp.csc: lambda v: 1 / math.sin(v), sp.asin: math.asin, sp.acos: math.acos,
-    sp.atan: math.atan, sp.sinh: math.sinh, sp.cosh: math.cosh, sp.tanh: math.tanh, sp.asinh: math.asinh,
-    sp.acosh: math.acosh, sp.atanh: math.atanh, sp.erf: math.erf, sp.erfc: math.erfc, sp.Abs: abs, sp.sign: _fsign,
-    _heaviside: lambda v: 1.0 if v > 0 else (0.0 if v < 0 else 0.5), sp.Max: max, sp.Min: min,
-    _where: lambda c, a, b: a if c else b, Indicator: lambda c: 1.0 if c else 0.0, sigmoid: _fsig,
-    softplus: _fsoftplus, Phi: _fPhi, phi: _fphi, _relu: lambda v: max(0.0, v),
-    _elu: lambda v: v if v > 0 else math.expm1(v), _gelu: lambda v: v * _fPhi(v), _silu: lambda v: v * _fsig(v),
-    _mish: lambda v: v * math.tanh(_fsoftplus(v)), _softsign: lambda v: v / (1 + abs(v)),
+    sp.exp: math.exp,
+    sp.log: math.log,
+    log2: math.log2,
+    log10: math.log10,
+    log1p: math.log1p,
+    expm1: math.expm1,
+    sp.sqrt: math.sqrt,
+    sp.sin: math.sin,
+    sp.cos: math.cos,
+    sp.tan: math.tan,
+    sp.cot: lambda v: 1 / math.tan(v),
+    sp.sec: lambda v: 1 / math.cos(v),
+    sp.csc: lambda v: 1 / math.sin(v),
+    sp.asin: math.asin,
+    sp.acos: math.acos,
+    sp.atan: math.atan,
+    sp.sinh: math.sinh,
+    sp.cosh: math.cosh,
+    sp.tanh: math.tanh,
+    sp.asinh: math.asinh,
+    sp.acosh: math.acosh,
+    sp.atanh: math.atanh,
+    sp.erf: math.erf,
+    sp.erfc: math.erfc,
+    sp.Abs: abs,
+    sp.sign: _fsign,
+    _heaviside: lambda v: 1.0 if v > 0 else (0.0 if v < 0 else 0.5),
+    sp.Max: max,
+    sp.Min: min,
+    _where: lambda c, a, b: a if c else b,
+    Indicator: lambda c: 1.0 if c else 0.0,
+    sigmoid: _fsig,
+    softplus: _fsoftplus,
+    Phi: _fPhi,
+    phi: _fphi,
+    _relu: lambda v: max(0.0, v),
+    _elu: lambda v: v if v > 0 else math.expm1(v),
+    _gelu: lambda v: v * _fPhi(v),
+    _silu: lambda v: v * _fsig(v),
+    _mish: lambda v: v * math.tanh(_fsoftplus(v)),
+    _softsign: lambda v: v / (1 + abs(v)),
     _logsigmoid: lambda v: -_fsoftplus(-v),
 }
 
@@ -208,10 +276,33 @@ INFINITY = ("inf", "oo", "infinity")
 #: Names that cannot be variables: functions, constants, the words of conditions, and the names that
 #: sympy's code printers emit unqualified (a variable of that name would shadow them). Python keywords
 #: are fine (λ is ``lambda``): sympy renames such arguments when it compiles an expression.
-RESERVED: frozenset[str] = frozenset(FUNCTIONS) | frozenset(CONSTANTS) | frozenset(WORDS) | frozenset(INFINITY) | frozenset({
-    "I", "nan", "zoo", "mpmath", "numpy", "np", "math", "sympy", "scipy", "builtins", "DiracDelta", "Piecewise",
-    "Derivative", "Subs", "select", "mpf", "mpc",
-})
+RESERVED: frozenset[str] = (
+    frozenset(FUNCTIONS)
+    | frozenset(CONSTANTS)
+    | frozenset(WORDS)
+    | frozenset(INFINITY)
+    | frozenset(
+        {
+            "I",
+            "nan",
+            "zoo",
+            "mpmath",
+            "numpy",
+            "np",
+            "math",
+            "sympy",
+            "scipy",
+            "builtins",
+            "DiracDelta",
+            "Piecewise",
+            "Derivative",
+            "Subs",
+            "select",
+            "mpf",
+            "mpc",
+        }
+    )
+)
 
 
 def arity_text(spec: Function) -> str:

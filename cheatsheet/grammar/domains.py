@@ -1,6 +1,6 @@
 """Domains as people write them: ``positive``, ``(0, 1]``, ``(-inf, 0) U (0, 1)``, read into sympy sets.
 
-The ends of an interval are exact constants read by the grammar (:func:`~cheatsheet.checking.parse.parse_constant`),
+The ends of an interval are exact constants read by the grammar (:func:`~cheatsheet.grammar.parse.parse_constant`),
 so ``[-pi/2, pi/2]`` is exact; ``inf``, ``oo``, ``infinity`` and ``∞`` are allowed as ends only.
 """
 
@@ -10,9 +10,9 @@ import re
 
 import sympy as sp
 
-from cheatsheet.checking.errors import LIMITS, LimitError, Limits, ParseError
-from cheatsheet.checking.functions import INFINITY
-from cheatsheet.checking.parse import parse_constant
+from cheatsheet.grammar.errors import LIMITS, LimitError, Limits, ParseError
+from cheatsheet.grammar.functions import INFINITY
+from cheatsheet.grammar.parse import parse_constant
 from cheatsheet.names import suggestion
 
 __all__ = ["parse_domain"]
@@ -28,8 +28,10 @@ _NAMED_SETS: dict[str, sp.Set] = {
     "unit": sp.Interval.open(0, 1),
 }
 _UNION = r"\s+U\s+|\u222a|\s+or\s+"
-_DOMAIN_HINT = ("Write real, positive, negative, nonnegative, nonpositive, nonzero, unit, "
-                "an interval such as (0, 1] or (-inf, 0), or a union (-1, 0) U (0, 1).")
+_DOMAIN_HINT = (
+    "Write real, positive, negative, nonnegative, nonpositive, nonzero, unit, "
+    "an interval such as (0, 1] or (-inf, 0), or a union (-1, 0) U (0, 1)."
+)
 
 
 def parse_domain(text: str, *, limits: Limits = LIMITS) -> sp.Set:
@@ -60,15 +62,28 @@ def _one_domain(text: str, piece: str, offset: int, limits: Limits) -> sp.Set:
         return _NAMED_SETS[stripped.lower()]
     if not stripped or stripped[0] not in "([" or stripped[-1] not in ")]" or stripped.count(",") != 1:
         close = suggestion(stripped, list(_NAMED_SETS), ignore_case=True) if stripped and stripped[0].isalpha() else ""
-        raise ParseError(f"unknown domain {stripped!r}", column=lead, text=text, expected="a domain",
-                         found=repr(stripped), hint=close or _DOMAIN_HINT)
+        raise ParseError(
+            f"unknown domain {stripped!r}",
+            column=lead,
+            text=text,
+            expected="a domain",
+            found=repr(stripped),
+            hint=close or _DOMAIN_HINT,
+        )
     left_text, right_text = stripped[1:-1].split(",")
     lo = _end(text, left_text, lead + 1, limits)
     hi = _end(text, right_text, lead + 2 + len(left_text), limits)
     if not bool(lo < hi):
-        raise ParseError(f"interval {stripped} is empty: {lo} is not below {hi}", column=lead, text=text,
-                         expected="a lower end below the upper end", found=stripped)
-    return sp.Interval(lo, hi, left_open=stripped[0] == "(" or lo == -sp.oo, right_open=stripped[-1] == ")" or hi == sp.oo)
+        raise ParseError(
+            f"interval {stripped} is empty: {lo} is not below {hi}",
+            column=lead,
+            text=text,
+            expected="a lower end below the upper end",
+            found=stripped,
+        )
+    return sp.Interval(
+        lo, hi, left_open=stripped[0] == "(" or lo == -sp.oo, right_open=stripped[-1] == ")" or hi == sp.oo
+    )
 
 
 def _end(text: str, end_text: str, col: int, limits: Limits) -> sp.Expr:
