@@ -1,8 +1,9 @@
 # The two entry points of the README. `make sheet` sets up and builds the cheat sheet into build/;
 # `make test` sets up what the tests need (Debian packages when missing, the test and torch extras), checks
 # lint, format and types, runs every test, and checks that the committed build/ is what the sources produce.
-# `make test-fast` is the development loop: lint and types, and the tests not marked slow. Both install the exact
-# versions of constraints.txt; `make lock` re-resolves pyproject.toml's ranges into it.
+# `make test-fast` is the development loop: lint and types, and the tests not marked slow, on every core
+# (pytest-xdist); it installs nothing, so run `make test` or `make setup-test` once before. `make sheet` and
+# `make test` install the exact versions of constraints.txt; `make lock` re-resolves pyproject.toml's ranges into it.
 PYTHON ?= python3
 PIP := $(PYTHON) -m pip
 CONSTRAINTS := constraints.txt
@@ -28,7 +29,7 @@ test: setup-test lint
 	$(PYTHON) -m cheatsheet build --check
 
 test-fast: lint
-	$(PYTHON) -m pytest -q -m "not slow"
+	$(PYTHON) -m pytest -q -m "not slow" -n auto
 
 # A fresh venv resolves the ranges of pyproject.toml (the test and torch extras included), and its exact
 # versions become constraints.txt (pip itself and the editable checkout left out).

@@ -374,6 +374,7 @@ def test_verify_torch_difference_exits_1(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 # ------------------------------------------------------------------------------ export
+@pytest.mark.slow  # exports the whole catalog
 def test_export_stdout_validates() -> None:
     """export prints the JSON rule table, valid against the shipped schema."""
     result = run("export", "--format", "json")

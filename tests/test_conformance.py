@@ -8,18 +8,27 @@ missing torch fails these tests instead of skipping them.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 
 import cheatsheet
 from cheatsheet.conformance import REL_TOL, check_rule, counterpart
 
-if os.environ.get("CHEATSHEET_REQUIRE_TORCH") == "1":
-    import torch
-else:
-    torch = pytest.importorskip("torch")
+#: PyTorch's autograd on every rule with a counterpart takes over a minute: part of `make test`, not of the fast loop.
+pytestmark = pytest.mark.slow
 
 WITH_TORCH = [r for r in cheatsheet.rules() if counterpart(r) is not None]
+
+
+@pytest.fixture(scope="module")
+def torch() -> Any:
+    """PyTorch, imported when a test runs (not at collection: the import takes seconds)."""
+    if os.environ.get("CHEATSHEET_REQUIRE_TORCH") == "1":
+        import torch
+
+        return torch
+    return pytest.importorskip("torch")
 
 
 def test_most_rules_have_a_counterpart() -> None:
@@ -30,14 +39,14 @@ def test_most_rules_have_a_counterpart() -> None:
 
 
 @pytest.mark.parametrize("rule", WITH_TORCH, ids=[r.id for r in WITH_TORCH])
-def test_conforms_to_pytorch_autograd(rule: cheatsheet.Rule) -> None:
+def test_conforms_to_pytorch_autograd(rule: cheatsheet.Rule, torch: Any) -> None:
     result = check_rule(rule, torch)
     assert result.status == "conforms", f"{rule.id}: {result.summary()}"
     assert result.points >= 10
 
 
 @pytest.mark.parametrize("rule", [r for r in WITH_TORCH if counterpart(r).deviations], ids=lambda r: r.id)
-def test_known_deviations_are_needed_and_narrow(rule: cheatsheet.Rule) -> None:
+def test_known_deviations_are_needed_and_narrow(rule: cheatsheet.Rule, torch: Any) -> None:
     """Each listed PyTorch inaccuracy is met at least once (no stale entry) and is looser than the default."""
     cp = counterpart(rule)
     result = check_rule(rule, torch)

@@ -46,12 +46,14 @@ def test_schema_is_a_valid_draft_2020_12_schema() -> None:
     jsonschema.Draft202012Validator.check_schema(s)
 
 
+@pytest.mark.slow  # exports the whole catalog
 def test_export_validates_against_the_schema(table: dict[str, Any]) -> None:
     """Every rule of the catalog exports to data the schema accepts."""
     errors = _errors(table)
     assert not errors, "export does not match cheatsheet/data/rules.schema.json:\n" + "\n".join(errors[:20])
 
 
+@pytest.mark.slow  # exports the whole catalog
 def test_schema_rejects_what_it_should(table: dict[str, Any]) -> None:
     """The schema is strict: an unknown field, a bad status or a wall time are errors."""
     some = next(iter(table["rules"]))

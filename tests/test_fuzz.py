@@ -24,6 +24,9 @@ settings.register_profile("ci", parent=settings.get_profile("default"), derandom
 settings.register_profile("thorough", parent=settings.get_profile("default"), max_examples=2000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default"))
 
+#: Hundreds of generated inputs per test: part of `make test`, not of the fast loop.
+pytestmark = pytest.mark.slow
+
 x = sp.Symbol("x", real=True)
 
 # ------------------------------------------------------------------------------- random text
