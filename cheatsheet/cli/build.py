@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from cheatsheet.cli.common import EXIT_CODES, CatalogError, cpu_count
+from cheatsheet.cli.common import EXIT_CODES, CatalogError, jobs_option
 
 __all__ = ["build_command"]
 
@@ -67,15 +67,7 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[st
     callback=_formats,
     help="Comma-separated outputs to build.",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=cpu_count,
-    show_default="number of CPUs",
-    metavar="N",
-    help="Processes for verifying and drawing pages.",
-)
+@jobs_option("Processes for verifying and drawing pages.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option(
     "--check",

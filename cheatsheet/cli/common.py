@@ -10,12 +10,14 @@ catalog load only when a command needs them, so that ``--help`` and ``--version`
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 import click
 
 import cheatsheet
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = [
     "EXIT_CODES",
@@ -26,6 +28,7 @@ __all__ = [
     "counts",
     "cpu_count",
     "get_rule",
+    "jobs_option",
     "select",
     "table",
 ]
@@ -69,6 +72,19 @@ def cpu_count() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def jobs_option(help_text: str) -> Callable[[F], F]:
+    """The ``--jobs/-j N`` option of ``build`` and ``verify``: processes to use, at least 1, all CPUs by default."""
+    return click.option(
+        "--jobs",
+        "-j",
+        type=click.IntRange(min=1),
+        default=cpu_count,
+        show_default="number of CPUs",
+        metavar="N",
+        help=help_text,
+    )
 
 
 # ------------------------------------------------------------------------------ selection

@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 import cheatsheet
-from cheatsheet.cli.common import EXIT_CODES, BadInput, counts, cpu_count, select, table
+from cheatsheet.cli.common import EXIT_CODES, BadInput, counts, jobs_option, select, table
 
 __all__ = ["verify"]
 
@@ -33,15 +33,7 @@ __all__ = ["verify"]
 )
 @click.argument("ids", nargs=-1, metavar="[IDS]...")
 @click.option("--family", "-f", metavar="FAMILY", help="Only the rules of this family (activation, loss, ...).")
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=cpu_count,
-    show_default="number of CPUs",
-    metavar="N",
-    help="Processes to verify in parallel.",
-)
+@jobs_option("Processes to verify in parallel.")
 @click.option("--no-cache", is_flag=True, help="Re-verify every rule instead of reusing cached verdicts.")
 @click.option("--no-record", is_flag=True, help="Do not update the verification record shipped with the package.")
 @click.option("--torch", "with_torch", is_flag=True, help="Also compare every rule with PyTorch's float64 autograd.")

@@ -17,7 +17,7 @@ import sympy as sp
 from sympy.core.evalf import PrecisionExhausted
 
 from cheatsheet.notation import mpmath_namespace
-from cheatsheet.verifier.sampling import DPS, Sample, exact_value
+from cheatsheet.verifier.sampling import DPS, Sample, assumed_sign, exact_value
 
 __all__ = [
     "DPS",
@@ -169,7 +169,7 @@ def exact_sign(d: sp.Basic, quick: bool = False) -> int | None:
     if d.is_Rational:
         return 0 if d == 0 else (1 if d > 0 else -1)
     if not quick:
-        known = _assumed_sign(d)
+        known = assumed_sign(d)
         if known is not None:
             return known
     try:
@@ -180,17 +180,6 @@ def exact_sign(d: sp.Basic, quick: bool = False) -> int | None:
     if im_ != 0 or not re_.is_Number or re_ == 0:
         return None
     return 1 if re_ > 0 else -1
-
-
-def _assumed_sign(d: sp.Basic) -> int | None:
-    """The sign of ``d`` from sympy's assumptions (is_zero, is_positive, is_negative, asked in that order)."""
-    if d.is_zero:
-        return 0
-    if d.is_positive:
-        return 1
-    if d.is_negative:
-        return -1
-    return None
 
 
 # ------------------------------------------------------------------------------------------ text

@@ -31,6 +31,7 @@ __all__ = [
     "BESIDE",
     "DPS",
     "Sample",
+    "assumed_sign",
     "breakpoints",
     "distinct_sorted",
     "draw",
@@ -121,15 +122,23 @@ def _rational(u: float) -> sp.Rational:
     return sp.Rational(u)  # the float's exact binary value
 
 
-def _sign(d: sp.Expr) -> int | None:
-    """The sign of the real number ``d``: exactly where sympy can decide it, else numerically at
-    _SAME_DIGITS digits (0 when it is smaller than that: the same number for all our purposes)."""
+def assumed_sign(d: sp.Basic) -> int | None:
+    """The sign of ``d`` from sympy's assumptions (is_zero, is_positive, is_negative, asked in that order)."""
     if d.is_zero:
         return 0
     if d.is_positive:
         return 1
     if d.is_negative:
         return -1
+    return None
+
+
+def _sign(d: sp.Expr) -> int | None:
+    """The sign of the real number ``d``: exactly where sympy can decide it, else numerically at
+    _SAME_DIGITS digits (0 when it is smaller than that: the same number for all our purposes)."""
+    known = assumed_sign(d)
+    if known is not None:
+        return known
     try:
         v = sp.N(d, 30, maxn=int(_SAME_DIGITS * 3.33) + 30)
     except (TypeError, ValueError):
