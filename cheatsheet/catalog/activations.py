@@ -161,6 +161,12 @@ u = real("u")
 c = pos("c")
 GELU_C = Definition(c, sp.Rational("0.044715"), text="the cubic coefficient of the tanh approximation")
 
+#: Where σ(x) rounds to 1 in float64: 1 − σ(x) = σ(−x) = 1/(1 + eˣ) is at most half the spacing 2⁻⁵³ of the floats
+#: below 1, i.e. 2⁻⁵⁴ (a tie rounds to the even 1), exactly when x ≥ ln(2⁵⁴ − 1). Beyond it ln σ(x) computed from
+#: σ(x) is 0; logsigmoid's note prints this threshold and an identity on the rule pins it.
+with textbook():  # printed as ln(2⁵⁴ − 1)
+    SIGMOID_ROUNDS_TO_ONE = sp.log(sp.Integer(2) ** 54 - 1)
+
 with textbook():
     GELU_U = Definition(u, sp.sqrt(2 / sp.pi) * (x + c * x**3), text="the argument of tanh")
     GELU_DU = sp.sqrt(2 / sp.pi) * (1 + 3 * c * x**2)  # du/dx
@@ -275,9 +281,18 @@ with textbook():
             derivative=1 - sigmoid(x),
             stable=-softplus(-x),
             stable_derivative=sigmoid(-x),
-            identities=(Identity(sp.log(sigmoid(x)), -softplus(-x), note="ln σ(x) = −softplus(−x)"),),
+            identities=(
+                Identity(sp.log(sigmoid(x)), -softplus(-x), note="ln σ(x) = −softplus(−x)"),
+                Identity(
+                    1 - sigmoid(SIGMOID_ROUNDS_TO_ONE),
+                    1 / sp.Pow(2, 54, evaluate=False),  # printed 1/2⁵⁴, not its 17 digits
+                    note="σ(x) is half a float64 spacing below 1 at x = ln(2⁵⁴ − 1): from there on it rounds to 1",
+                ),
+            ),
             notes=(
-                "ln σ(x) = −softplus(−x): the float path, exact where ln σ(x) rounds to ln 1 (x = 30).",
+                "ln σ(x) = −softplus(−x): the float path. ln of a rounded σ(x) loses digits as x grows"
+                f" and gives 0 once σ(x) rounds to 1, at x ≥ ln(2⁵⁴ − 1)"
+                f" ≈ {float(SIGMOID_ROUNDS_TO_ONE):.2f}.",
                 "Derivative 1 − σ(x) = σ(−x); the float path uses σ(−x).",
             ),
             references=("PyTorch F.logsigmoid",),
@@ -366,7 +381,7 @@ with textbook():
                     sp.Rational(1, 100),
                     alpha,
                     REAL,
-                    samples=(sp.Rational(1, 5), sp.Rational(-1, 2)),
+                    samples=(sp.Rational(1, 5), sp.Rational(-1, 2), 2),
                     doc="slope for x ≤ 0",
                 ),
             ),
