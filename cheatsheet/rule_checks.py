@@ -44,6 +44,7 @@ def _fail(rule_id: str, what: str, *field: str | int) -> RuleError:
 FAMILIES: dict[str, str] = {
     "general": "General rules",
     "scalar": "Scalar functions",
+    "special": "Special functions",
     "activation": "Activations",
     "softmax": "Softmax family",
     "loss": "Losses",

@@ -953,15 +953,16 @@ with textbook():
             references=("Wikipedia, Activation function", "Sitzmann et al. 2020 (SIREN)"),
         ),
         Rule(
-            id="sinc",
-            title="Sinc",
+            id="sinc_unnormalized",
+            title="Sinc (unnormalized)",
             family="activation",
             inputs=(IN,),
             function=sp.Piecewise((sp.sin(x) / x, sp.Ne(x, 0)), (1, True)),
             derivative=sp.Piecewise(((x * sp.cos(x) - sp.sin(x)) / x**2, sp.Ne(x, 0)), (0, True)),
             stable_derivative=sp.Piecewise((sinc_slope(x), sp.Ne(x, 0)), (0, True)),
             notes=(
-                "Unnormalized sin(x)/x; torch.sinc is the normalized sin(πx)/(πx). The singularity at 0 is removable: value 1, slope 0.",
+                "Unnormalized sin(x)/x, not a PyTorch function (this was the id sinc; sinc is now PyTorch's normalized"
+                " sin(πx)/(πx)). The singularity at 0 is removable: value 1, slope 0.",
                 "Float path for the slope: a Taylor polynomial (−x/3 + x³/30 − …) for |x| < 1/2, where x cos x − sin x cancels.",
             ),
             references=("Wikipedia, Activation function", "PyTorch torch.sinc (normalized)"),
