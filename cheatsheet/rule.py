@@ -110,7 +110,8 @@ class Kink:
     ``left``/``right`` are the one-sided derivatives; the Clarke subdifferential is their convex hull.
     ``torch`` is what PyTorch's autograd returns at the point (the printed derivative must evaluate to
     it), ``jax`` is JAX's value where it differs. ``jump`` marks a point where the function itself is
-    discontinuous (the derivative does not exist there at all).
+    discontinuous (the derivative does not exist there at all). ``given`` pins other inputs or parameters
+    to values (symbol, value) for a kink that exists only there (hinge_embedding_loss: only for y = −1).
     """
 
     at: sp.Expr
@@ -121,23 +122,16 @@ class Kink:
     wrt: str | None = None
     jump: bool = False
     note: str = ""
+    given: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
 
-    def subdifferential(self, values: Mapping[sp.Basic, Any] | None = None) -> tuple[sp.Expr, sp.Expr]:
-        """The interval [lower, upper] spanned by the one-sided derivatives (ordered at ``values``).
+    def subdifferential(self, rule: Rule) -> tuple[sp.Expr, sp.Expr]:
+        """The interval [lower, upper] spanned by the one-sided derivatives, for every value of ``rule``'s parameters.
 
-        ``values`` maps parameter symbols to sympy numbers; any other value is read by
-        :func:`cheatsheet.grammar.numbers.exact_number` (``subs`` would parse a str as code)."""
-        from cheatsheet.grammar.numbers import exact_number
-
-        given = {
-            k: v if isinstance(v, sp.Basic) else exact_number(v, f"value of {k}") for k, v in (values or {}).items()
-        }
-        lo, hi = sp.sympify(self.left), sp.sympify(self.right)
-        a = lo.subs(given)
-        b = hi.subs(given)
-        if a.is_number and b.is_number and bool(a > b):
-            lo, hi = hi, lo
-        return lo, hi
+        The ends are ``left`` and ``right`` in the order that holds over the whole domain of the symbols they
+        use (definitions such as SELU's λ and α substituted to decide it); where the order depends on a
+        parameter (leaky_relu's slope α may exceed 1), the ends are min(left, right) and max(left, right), so
+        that the printed interval is never reversed. The verifier checks the result at every parameter set."""
+        return _ordered_ends(rule, self)
 
 
 @dataclass(frozen=True)
@@ -330,6 +324,55 @@ class Rule:
         from cheatsheet.verifier.record import verdict_for
 
         return verdict_for(self)
+
+
+# --------------------------------------------------------------------------- the order of a kink's ends
+def _domains(rule: Rule) -> dict[sp.Basic, sp.Set]:
+    """The domain of every scalar input and numeric parameter symbol of ``rule``."""
+    out: dict[sp.Basic, sp.Set] = {inp.symbol: inp.domain for inp in rule.inputs if inp.shape == "scalar"}
+    out.update({p.symbol: p.domain for p in rule.params if p.symbol is not None})
+    return out
+
+
+def _with_definitions(expr: sp.Expr, rule: Rule) -> sp.Expr:
+    """``expr`` with the rule's scalar definitions (SELU's λ, α; rrelu's s) replaced by their values."""
+    subs = {d.symbol: d.value for d in rule.where if isinstance(d.symbol, sp.Symbol)}
+    for _ in range(len(subs) + 1):  # a definition may use another one
+        expr = expr.subs(subs)
+    return expr
+
+
+def _sign_everywhere(diff: sp.Expr, domains: Mapping[sp.Basic, sp.Set]) -> int:
+    """1 when ``diff`` ≥ 0 for every value of its symbols in their domains, −1 when ≤ 0, else 0 (undecided)."""
+    if diff.is_number:
+        return 1 if bool(diff >= 0) else -1
+    free = sorted(diff.free_symbols, key=str)
+    if len(free) == 1 and free[0] in domains:  # one symbol: solve the inequality over its domain exactly
+        (s,) = free
+        if sp.solveset(diff < 0, s, domains[s]) is sp.S.EmptySet:
+            return 1
+        if sp.solveset(diff > 0, s, domains[s]) is sp.S.EmptySet:
+            return -1
+        return 0
+    if diff.is_nonnegative:  # several symbols: only what their assumptions decide
+        return 1
+    if diff.is_nonpositive:
+        return -1
+    return 0
+
+
+def _ordered_ends(rule: Rule, kink: Kink) -> tuple[sp.Expr, sp.Expr]:
+    """See :meth:`Kink.subdifferential`."""
+    with evaluate(True):  # catalog modules may call this inside textbook(), i.e. evaluate(False)
+        lo, hi = sp.sympify(kink.left), sp.sympify(kink.right)
+        pinned = dict(kink.given)
+        diff = _with_definitions(sp.sympify(hi - lo), rule).subs(pinned)
+        sign = _sign_everywhere(sp.simplify(diff), _domains(rule))
+    if sign > 0:
+        return lo, hi
+    if sign < 0:
+        return hi, lo
+    return sp.Min(lo, hi, evaluate=False), sp.Max(lo, hi, evaluate=False)
 
 
 # --------------------------------------------------------------------------- validation

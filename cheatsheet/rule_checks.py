@@ -44,6 +44,7 @@ def _fail(rule_id: str, what: str, *field: str | int) -> RuleError:
 FAMILIES: dict[str, str] = {
     "general": "General rules",
     "scalar": "Scalar functions",
+    "special": "Special functions",
     "activation": "Activations",
     "softmax": "Softmax family",
     "loss": "Losses",
@@ -93,6 +94,7 @@ def _data_fields(rule: Rule) -> list[tuple[str, Any]]:
         out += [(f"definition of {d.symbol}", d.value), (f"stable definition of {d.symbol}", d.stable)]
     for kk in rule.kinks:
         out += [(f"kink {name}", getattr(kk, name)) for name in ("at", "left", "right", "torch", "jax")]
+        out += [("kink given value", value) for _, value in kk.given]
     for ident in rule.identities:
         out += [("identity", ident.lhs), ("identity", ident.rhs)]
     for p in rule.params:
@@ -222,6 +224,33 @@ def _check_derivatives(rule: Rule) -> None:
         if (kk.wrt or names[0]) not in dict(rule.derivative):
             raise _fail(
                 rid, f"kink at {kk.at} is w.r.t. {kk.wrt or names[0]!r}, which has no derivative", "kinks", j, "wrt"
+            )
+        _check_given(rule, j)
+
+
+def _check_given(rule: Rule, j: int) -> None:
+    """A kink's ``given`` pins other scalar inputs or numeric parameters to values inside their domains."""
+    kk = rule.kinks[j]
+    wrt = kk.wrt or rule.inputs[0].name
+    domains = {inp.symbol: inp.domain for inp in rule.inputs if inp.shape == "scalar" and inp.name != wrt}
+    domains.update({p.symbol: p.domain for p in rule.params if p.symbol is not None})
+    for sym, value in kk.given:
+        if sym not in domains:
+            raise _fail(
+                rule.id,
+                f"kink at {kk.at} is given {sym} = {value}, but {sym} is neither another scalar input nor a parameter; "
+                f"expected one of {sorted(map(str, domains))}",
+                "kinks",
+                j,
+                "given",
+            )
+        if sp.sympify(value) not in domains[sym]:
+            raise _fail(
+                rule.id,
+                f"kink at {kk.at} is given {sym} = {value}, outside its domain {domains[sym]}",
+                "kinks",
+                j,
+                "given",
             )
 
 

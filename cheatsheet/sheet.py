@@ -20,7 +20,6 @@ from typing import Any
 
 import sympy as sp
 
-from cheatsheet.evaluate.expand import param_values
 from cheatsheet.notation import Notation
 from cheatsheet.printing.latex import latex
 from cheatsheet.rule import FAMILIES, Rule
@@ -144,16 +143,16 @@ def _kink_tex(rule: Rule, k_idx: int) -> str:
     kink = rule.kinks[k_idx]
     wrt = kink.wrt or rule.inputs[0].name
     var = latex(rule.input(wrt).symbol)
-    defaults = param_values(rule, {})
     parts = [rf"\text{{PyTorch }} {latex(kink.torch)}"]
     if kink.jax is not None:
         parts.append(rf"\text{{JAX }} {latex(kink.jax)}")
     if kink.jump:
         parts.append(r"\text{(jump)}")
     else:
-        lo, hi = kink.subdifferential(defaults)
+        lo, hi = kink.subdifferential(rule)
         parts.append(rf"\partial = [{latex(lo)}, {latex(hi)}]")
-    return rf"{var} = {latex(kink.at)}{{:}}\ " + r",\ ".join(parts)
+    given = "".join(rf",\ {latex(sym)} = {latex(value)}" for sym, value in kink.given)
+    return rf"{var} = {latex(kink.at)}{given}{{:}}\ " + r",\ ".join(parts)
 
 
 def _identity_tex(rule: Rule, idx: int) -> str:

@@ -141,9 +141,12 @@ def test_derivative_at_kink_is_pytorch_convention(rule: Rule, kink) -> None:  # 
     """At each kink, derivative_at returns the value the rule states PyTorch returns."""
     defaults = {p.symbol: sp.sympify(p.default) for p in rule.params if p.symbol is not None}
     wrt = kink.wrt or rule.inputs[0].name
+    pinned = dict(kink.given)  # a kink that exists only at these values (hinge_embedding_loss: y = −1)
     case: dict[str, float] = {}
     for inp in rule.inputs:
-        if inp.name != wrt:
+        if inp.symbol in pinned:
+            case[inp.name] = float(pinned[inp.symbol])
+        elif inp.name != wrt:
             case[inp.name] = _grid(inp.domain)[len(_grid(inp.domain)) // 2]
     fixed = defaults | {rule.input(k).symbol: sp.Float(v) for k, v in case.items()}
     case[wrt] = float(expand_where(sp.sympify(kink.at), rule.where).subs(fixed))
@@ -170,3 +173,21 @@ def test_ids_are_unique_and_snake_case() -> None:
     """Ids are the HTML anchors and JSON keys: unique, snake_case."""
     assert len(set(IDS)) == len(IDS)
     assert all(i == i.lower() and " " not in i for i in IDS)
+
+
+def test_logsigmoid_note_states_where_sigmoid_rounds_to_one() -> None:
+    """The note's threshold is where float64 σ(x) becomes 1: not x = 30 (σ(30) = 1 − 9.4×10⁻¹⁴ is below 1), but
+    ln(2⁵⁴ − 1) ≈ 37.43, printed from the rule's data and pinned by a checked identity."""
+    from cheatsheet.catalog.activations import SIGMOID_ROUNDS_TO_ONE
+
+    rule = cheatsheet.get("logsigmoid")
+    with mpmath.workdps(60):
+        at = mpmath.mpf(sp.N(SIGMOID_ROUNDS_TO_ONE, 60))
+
+        def sigma(v: mpmath.mpf) -> float:
+            return float(1 / (1 + mpmath.exp(-v)))  # the correctly rounded float64 σ(v)
+
+        assert sigma(mpmath.mpf(30)) < 1.0 and sigma(at - mpmath.mpf("1e-12")) < 1.0
+        assert sigma(at) == 1.0 and sigma(at + mpmath.mpf("1e-12")) == 1.0
+    assert f"≈ {float(at):.2f}" in rule.notes[0] and "x = 30" not in rule.notes[0]
+    assert any(ident.lhs.has(SIGMOID_ROUNDS_TO_ONE) for ident in rule.identities)

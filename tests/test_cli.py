@@ -170,11 +170,20 @@ def test_show_kinks_params_definitions() -> None:
     assert "at x = 0: PyTorch 0, subdifferential [0, 1]" in relu
     leaky = run("show", "leaky_relu").output
     assert "negative_slope = 1/100 (0.01)" in leaky and "α ∈ ℝ" in leaky
-    assert "at x = 0: PyTorch α, JAX 1, subdifferential [α, 1]" in leaky
+    assert "at x = 0: PyTorch α, JAX 1, subdifferential [min(1, α), max(1, α)]" in leaky  # α ∈ ℝ may exceed 1
     softmax = run("show", "softmax").output
     assert "∂f_i/∂x_j = " in softmax and "where p_k = exp(x_k)/Σ_j exp(x_j)" in softmax
     mse = run("show", "mse_loss").output
     assert "reduction = 'mean'" in mse and "(w.r.t. target)" in mse
+
+
+def test_show_subdifferentials_ordered_and_kinks_where_they_exist() -> None:
+    """The subdifferential is [min, max] of the one-sided derivatives: SELU's is [λ, λα] (printed [λα, λ] before),
+    ELU's depends on α; hinge_embedding_loss's kink is stated for y = −1 only (printed [y, (1 + y)/2] before)."""
+    assert "at x = 0: PyTorch λ·α, subdifferential [λ, λ·α] (left λ·α, right λ)" in run("show", "selu").output
+    assert "subdifferential [min(1, α), max(1, α)]" in run("show", "elu").output
+    hinge = run("show", "hinge_embedding_loss").output
+    assert "at x = Δ, y = −1: PyTorch −1, subdifferential [−1, 0] (left −1, right 0)" in hinge
 
 
 def test_show_unknown_id() -> None:
@@ -219,7 +228,7 @@ def test_describe_format_of_a_kinked_parametrized_rule() -> None:
         "  ∂f/∂x = {1 if x > 0; α otherwise}",
     ]
     assert "  negative_slope = 1/100 (0.01)   α ∈ ℝ   slope for x ≤ 0" in lines
-    assert "  at x = 0: PyTorch α, JAX 1, subdifferential [α, 1] (left α, right 1)" in lines
+    assert "  at x = 0: PyTorch α, JAX 1, subdifferential [min(1, α), max(1, α)] (left α, right 1)" in lines
     assert "      a note" in lines and "  - A note." in lines and "PyTorch: F.leaky_relu" in lines
     assert lines[-1].startswith("verdict: unverified: ")
 

@@ -7,6 +7,7 @@ missing torch fails these tests instead of skipping them.
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
@@ -53,3 +54,35 @@ def test_known_deviations_are_needed_and_narrow(rule: cheatsheet.Rule, torch: An
     for dev in cp.deviations:
         assert dev.tolerance > REL_TOL and dev.reason
         assert dev.reason in result.deviations_used, f"{rule.id}: deviation never needed: {dev.reason}"
+
+
+def test_special_function_conventions_stated_in_notes_are_pytorchs() -> None:
+    """The notes of xlogy, xlog1py, entr, hypot and atan2 state PyTorch's values outside the rules' domains."""
+    torch = pytest.importorskip("torch")
+
+    def grad(fn, *vals):  # type: ignore[no-untyped-def]
+        ts = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in vals]
+        out = fn(*ts)
+        out.backward()
+        return [float(out)] + [float(t.grad) for t in ts]
+
+    value, dx, dy = grad(torch.xlogy, 0.0, 0.0)
+    assert value == 0.0 and dx == 0.0 and math.isnan(dy)
+    value, dx, dy = grad(torch.special.xlog1py, 0.0, -1.0)
+    assert value == 0.0 and dx == 0.0 and math.isnan(dy)
+    assert grad(torch.special.entr, 0.0) == [0.0, math.inf]
+    value, slope = grad(torch.special.entr, -1.0)
+    assert value == -math.inf and math.isnan(slope)
+    assert all(math.isnan(v) for v in grad(torch.hypot, 0.0, 0.0)[1:])
+    assert grad(torch.atan2, 0.0, 0.0)[1:] == [0.0, 0.0]
+
+
+def test_sinc_is_pytorchs_normalized_sinc_and_the_old_one_is_renamed() -> None:
+    """``sinc`` is PyTorch's sin(πx)/(πx) (zero at 1, slope −1 there); the unnormalized sin(x)/x that had the id
+    is ``sinc_unnormalized``, and the new rule's note names it."""
+    new, old = cheatsheet.get("sinc"), cheatsheet.get("sinc_unnormalized")
+    assert new.evaluate(1.0, exact=True) == 0 and abs(new.evaluate(1.0)) < 1e-16  # numpy's sinc rounds sin(π)
+    assert new.evaluate(0.0) == 1.0 and new.derivative_at(0.0) == 0.0
+    assert new.derivative_at(1.0) == pytest.approx(-1.0, rel=1e-15)
+    assert old.evaluate(math.pi / 2) == pytest.approx(2 / math.pi, rel=1e-15)
+    assert "sinc_unnormalized" in " ".join(new.notes) and new.torch == "torch.sinc" and old.torch is None

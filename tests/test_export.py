@@ -182,7 +182,11 @@ def test_seed_rule_details(table: dict[str, Any]) -> None:
         0.01,
     )
     assert leaky["kinks"][0]["jax"]["str"] == "1"
-    assert [e["str"] for e in leaky["kinks"][0]["subdifferential"]] == ["alpha", "1"]  # ordered at the default 1/100
+    # [min, max] for every slope α ∈ ℝ, not [α, 1] (reversed for α > 1)
+    assert [e["str"] for e in leaky["kinks"][0]["subdifferential"]] == ["Min(1, alpha)", "Max(1, alpha)"]
+    assert leaky["kinks"][0]["given"] == []
+    (hinge,) = table["rules"]["hinge_embedding_loss"]["kinks"]
+    assert [(g["symbol"]["str"], g["value"]["str"]) for g in hinge["given"]] == [("y", "-1")]
 
     mse = table["rules"]["mse_loss"]
     (reduction,) = mse["params"]

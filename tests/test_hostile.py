@@ -505,14 +505,6 @@ def test_a_rule_refuses_text_where_an_expression_belongs() -> None:
             Rule(id="t", title="T", family="custom", inputs=(Input("input", x),), **kwargs)
 
 
-def test_kink_subdifferential_reads_numbers_not_text() -> None:
-    kink = cheatsheet.get("leaky_relu").kinks[0]
-    slope = cheatsheet.get("leaky_relu").param("negative_slope").symbol
-    with pytest.raises(ValueError, match="column 1"):
-        kink.subdifferential({slope: _payload()})
-    assert kink.subdifferential({slope: 0.5}) == kink.subdifferential({slope: sp.Rational(1, 2)})
-
-
 def test_a_rule_file_with_code_as_a_number_is_refused(tmp_path: Path) -> None:
     """TOML numbers (defaults, samples, kinks) go through the grammar: an error, never run."""
     payload = _payload()

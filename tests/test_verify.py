@@ -14,7 +14,7 @@ import pytest
 import sympy as sp
 
 import cheatsheet
-from cheatsheet.rule import Identity, Input, Kink, Rule
+from cheatsheet.rule import Identity, Input, Kink, Rule, RuleError
 from cheatsheet.verifier import engine, errata, proof
 from cheatsheet.verifier.hashing import rule_hash
 from cheatsheet.verifier.record import load_record
@@ -81,6 +81,38 @@ def test_closed_side_of_a_piecewise_decides_the_kink_value() -> None:
 def test_wrong_one_sided_derivative_is_rejected() -> None:
     v = engine.verify_rule(_relu(sp.Piecewise((1, x > 0), (0, True)), Kink(0, 0, sp.Rational(1, 2), torch=0)))
     assert v.status == "failed" and "right derivative" in v.counterexample.claim
+
+
+def test_reversed_printed_subdifferential_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The verifier checks the interval the sheet prints: SELU's [λα, λ] as [left, right] (λα ≈ 1.758 > λ ≈ 1.051)
+    fails, and so does ELU's [α, 1] at its sample α = 2; as printed ([λ, λα], [min(1, α), max(1, α)]) both pass."""
+    for rid in ("selu", "elu"):
+        assert engine.verify_rule(cheatsheet.get(rid)).status == "proved"
+    monkeypatch.setattr(Kink, "subdifferential", lambda self, rule: (self.left, self.right))
+    for rid in ("selu", "elu"):
+        v = engine.verify_rule(cheatsheet.get(rid))
+        assert v.status == "failed" and "printed subdifferential" in v.counterexample.claim, rid
+
+
+def test_a_kink_given_a_value_is_checked_only_there() -> None:
+    """hinge_embedding_loss has its kink at x = Δ only for y = −1: stated for every y (no ``given``) it fails,
+    since for y = 1 the loss is x and its slope 1 on both sides."""
+    rule = cheatsheet.get("hinge_embedding_loss")
+    (kink,) = rule.kinks
+    assert [(str(s), v) for s, v in kink.given] == [("y", -1)]
+    assert engine.verify_rule(rule).status == "proved"
+    unpinned = dataclasses.replace(rule, kinks=(dataclasses.replace(kink, given=()),))
+    v = engine.verify_rule(unpinned)
+    assert v.status == "failed" and "derivative" in v.counterexample.claim
+
+
+def test_a_kink_given_an_unknown_symbol_or_value_is_refused() -> None:
+    z = sp.Symbol("z", real=True)  # not a symbol of the rule
+    base = cheatsheet.get("hinge_embedding_loss")
+    target = base.input("target").symbol
+    for given, match in (((z, -1),), "neither another scalar input"), (((target, 3),), "outside its domain"):
+        with pytest.raises(RuleError, match=match):
+            dataclasses.replace(base, kinks=(dataclasses.replace(base.kinks[0], given=given),))
 
 
 def test_jump_must_be_declared() -> None:

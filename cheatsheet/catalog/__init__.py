@@ -14,7 +14,16 @@ from cheatsheet.rule import FAMILIES, Rule, RuleError
 __all__ = ["MODULES", "load"]
 
 #: The catalog modules, in the order their rules appear on the sheet.
-MODULES: tuple[str, ...] = ("general", "scalar", "activations", "softmax", "losses", "normalization", "matrix")
+MODULES: tuple[str, ...] = (
+    "general",
+    "scalar",
+    "special",
+    "activations",
+    "softmax",
+    "losses",
+    "normalization",
+    "matrix",
+)
 
 
 @functools.cache

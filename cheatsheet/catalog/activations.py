@@ -161,6 +161,12 @@ u = real("u")
 c = pos("c")
 GELU_C = Definition(c, sp.Rational("0.044715"), text="the cubic coefficient of the tanh approximation")
 
+#: Where σ(x) rounds to 1 in float64: 1 − σ(x) = σ(−x) = 1/(1 + eˣ) is at most half the spacing 2⁻⁵³ of the floats
+#: below 1, i.e. 2⁻⁵⁴ (a tie rounds to the even 1), exactly when x ≥ ln(2⁵⁴ − 1). Beyond it ln σ(x) computed from
+#: σ(x) is 0; logsigmoid's note prints this threshold and an identity on the rule pins it.
+with textbook():  # printed as ln(2⁵⁴ − 1)
+    SIGMOID_ROUNDS_TO_ONE = sp.log(sp.Integer(2) ** 54 - 1)
+
 with textbook():
     GELU_U = Definition(u, sp.sqrt(2 / sp.pi) * (x + c * x**3), text="the argument of tanh")
     GELU_DU = sp.sqrt(2 / sp.pi) * (1 + 3 * c * x**2)  # du/dx
@@ -275,9 +281,18 @@ with textbook():
             derivative=1 - sigmoid(x),
             stable=-softplus(-x),
             stable_derivative=sigmoid(-x),
-            identities=(Identity(sp.log(sigmoid(x)), -softplus(-x), note="ln σ(x) = −softplus(−x)"),),
+            identities=(
+                Identity(sp.log(sigmoid(x)), -softplus(-x), note="ln σ(x) = −softplus(−x)"),
+                Identity(
+                    1 - sigmoid(SIGMOID_ROUNDS_TO_ONE),
+                    1 / sp.Pow(2, 54, evaluate=False),  # printed 1/2⁵⁴, not its 17 digits
+                    note="σ(x) is half a float64 spacing below 1 at x = ln(2⁵⁴ − 1): from there on it rounds to 1",
+                ),
+            ),
             notes=(
-                "ln σ(x) = −softplus(−x): the float path, exact where ln σ(x) rounds to ln 1 (x = 30).",
+                "ln σ(x) = −softplus(−x): the float path. ln of a rounded σ(x) loses digits as x grows"
+                f" and gives 0 once σ(x) rounds to 1, at x ≥ ln(2⁵⁴ − 1)"
+                f" ≈ {float(SIGMOID_ROUNDS_TO_ONE):.2f}.",
                 "Derivative 1 − σ(x) = σ(−x); the float path uses σ(−x).",
             ),
             references=("PyTorch F.logsigmoid",),
@@ -366,7 +381,7 @@ with textbook():
                     sp.Rational(1, 100),
                     alpha,
                     REAL,
-                    samples=(sp.Rational(1, 5), sp.Rational(-1, 2)),
+                    samples=(sp.Rational(1, 5), sp.Rational(-1, 2), 2),
                     doc="slope for x ≤ 0",
                 ),
             ),
@@ -938,15 +953,16 @@ with textbook():
             references=("Wikipedia, Activation function", "Sitzmann et al. 2020 (SIREN)"),
         ),
         Rule(
-            id="sinc",
-            title="Sinc",
+            id="sinc_unnormalized",
+            title="Sinc (unnormalized)",
             family="activation",
             inputs=(IN,),
             function=sp.Piecewise((sp.sin(x) / x, sp.Ne(x, 0)), (1, True)),
             derivative=sp.Piecewise(((x * sp.cos(x) - sp.sin(x)) / x**2, sp.Ne(x, 0)), (0, True)),
             stable_derivative=sp.Piecewise((sinc_slope(x), sp.Ne(x, 0)), (0, True)),
             notes=(
-                "Unnormalized sin(x)/x; torch.sinc is the normalized sin(πx)/(πx). The singularity at 0 is removable: value 1, slope 0.",
+                "Unnormalized sin(x)/x, not a PyTorch function (this was the id sinc; sinc is now PyTorch's normalized"
+                " sin(πx)/(πx)). The singularity at 0 is removable: value 1, slope 0.",
                 "Float path for the slope: a Taylor polynomial (−x/3 + x³/30 − …) for |x| < 1/2, where x cos x − sin x cancels.",
             ),
             references=("Wikipedia, Activation function", "PyTorch torch.sinc (normalized)"),

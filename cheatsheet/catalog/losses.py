@@ -575,10 +575,11 @@ with textbook():
             kinks=(
                 Kink(
                     at=margin,
-                    left=y,
-                    right=(1 + y) / 2,
-                    torch=y,
-                    note="a kink only for y = −1; PyTorch's clamp_min passes gradient −1 at x = Δ",
+                    left=-1,
+                    right=0,
+                    torch=-1,
+                    given=((y, -1),),
+                    note="a kink only for y = −1 (for y = 1 the loss is x); PyTorch's clamp_min passes gradient −1 at x = Δ",
                 ),
             ),
             notes=(

@@ -36,7 +36,7 @@ def _inside(lo: float, hi: float) -> Any:
 COUNTERPARTS: dict[str, Counterpart] = {
     "prelu": Counterpart(_prelu, note="F.prelu(input.reshape(1, N), weight) with one channel per element"),
     "glu": Counterpart(_glu, note="F.glu(torch.cat([a, b]), dim=-1)"),
-    "sinc": Counterpart(_sinc, note="torch.sinc(input/π): PyTorch's sinc is the normalized one"),
+    "sinc_unnormalized": Counterpart(_sinc, note="torch.sinc(input/π): PyTorch's sinc is the normalized one"),
     "hardsigmoid": Counterpart(
         lambda torch, t, p: torch.nn.functional.hardsigmoid(t["input"]),
         deviations=(

@@ -119,7 +119,12 @@ def _scalar_points(rule: Rule, params: dict[str, Any]) -> dict[str, np.ndarray]:
     for kink in rule.kinks:
         wrt = kink.wrt or first.name
         for offset in (0.0, -1e-6, 1e-6):
-            others = {inp.name: float(draw(inp.domain, rng)) for inp in rule.inputs if inp.name != wrt}
+            pinned = dict(kink.given)  # a kink that exists only at these values of other inputs
+            others = {
+                inp.name: float(pinned[inp.symbol]) if inp.symbol in pinned else float(draw(inp.domain, rng))
+                for inp in rule.inputs
+                if inp.name != wrt
+            }
             at = (
                 sp.sympify(kink.at)
                 .subs(sym_params)

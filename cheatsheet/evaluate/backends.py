@@ -34,6 +34,22 @@ def object_vectorize(f: Callable[..., Any]) -> Callable[..., Any]:
     return np.vectorize(f, otypes=[object])
 
 
+def _float_via_mpmath(f: Callable[..., Any]) -> Callable[..., Any]:
+    """A float64 version of the special function ``f`` (digamma, erfinv, Bessel I) computed with mpmath at 30
+    digits and rounded: numpy has none of them and scipy is not a dependency; slower, never less accurate."""
+
+    def one(*args: float) -> float:
+        with mpmath.workdps(30):
+            value = f(*(mpmath.mpf(float(a)) for a in args))
+            return float(value.real) if isinstance(value, mpmath.mpc) and value.imag == 0 else float(value)
+
+    return np.vectorize(one, otypes=[float])
+
+
+def _psi(m: Any, v: Any) -> Any:
+    return mpmath.psi(int(m), v)
+
+
 _FLOAT_FUNCS: dict[str, Callable[..., Any]] = {
     "exp": np.exp,
     "log": np.log,
@@ -60,6 +76,11 @@ _FLOAT_FUNCS: dict[str, Callable[..., Any]] = {
     "erf": np.vectorize(math.erf, otypes=[float]),
     "erfc": np.vectorize(math.erfc, otypes=[float]),
     "atan2": np.arctan2,
+    # special functions (cheatsheet/catalog/special.py); sympy's names
+    "loggamma": _float_via_mpmath(mpmath.loggamma),  # math.lgamma loses relative digits near its zeros 1 and 2
+    "polygamma": _float_via_mpmath(_psi),
+    "erfinv": _float_via_mpmath(mpmath.erfinv),
+    "besseli": _float_via_mpmath(mpmath.besseli),
 }
 
 _v = object_vectorize
@@ -89,6 +110,10 @@ _MP_FUNCS: dict[str, Callable[..., Any]] = {
     "erf": _v(mpmath.erf),
     "erfc": _v(mpmath.erfc),
     "atan2": _v(mpmath.atan2),
+    "loggamma": _v(mpmath.loggamma),
+    "polygamma": _v(_psi),
+    "erfinv": _v(mpmath.erfinv),
+    "besseli": _v(mpmath.besseli),
 }
 
 

@@ -236,7 +236,6 @@ def _value_at_defaults(rule: Rule, expr: Any) -> str:
 def kink_rows(rules: Sequence[Rule] | None = None) -> tuple[KinkRow, ...]:
     """Every kink of every rule, in catalog order, from the rules' Kink data."""
     import cheatsheet
-    from cheatsheet.evaluate.expand import param_values
 
     out = []
     for r in rules if rules is not None else cheatsheet.rules():
@@ -244,16 +243,17 @@ def kink_rows(rules: Sequence[Rule] | None = None) -> tuple[KinkRow, ...]:
             wrt = kink.wrt or r.inputs[0].name
             var = latex(r.input(wrt).symbol)
             key = f"kink-{r.id}-{k}"
+            given = "".join(rf",\ {latex(sym)} = {latex(value)}" for sym, value in kink.given)
             sub = None
             if not kink.jump:
-                lo, hi = kink.subdifferential(param_values(r, {}))
+                lo, hi = kink.subdifferential(r)
                 sub = Formula(f"{key}-sub", rf"\left[{latex(lo)}, {latex(hi)}\right]", "panel")
             out.append(
                 KinkRow(
                     rule_id=r.id,
                     title=r.title,
                     wrt=wrt,
-                    at=Formula(f"{key}-at", f"{var} = {latex(kink.at)}", "panel"),
+                    at=Formula(f"{key}-at", f"{var} = {latex(kink.at)}{given}", "panel"),
                     left=Formula(f"{key}-left", latex(kink.left), "panel"),
                     right=Formula(f"{key}-right", latex(kink.right), "panel"),
                     torch=Formula(f"{key}-torch", latex(kink.torch), "panel"),

@@ -61,11 +61,11 @@ def describe(rule: Rule, printer: Callable[[Any], str] | None = None) -> str:
         lines += _columns(rows)
     if rule.kinks:
         lines += ["", "kinks (conventions where the derivative jumps)"]
-        defaults = {p.symbol: sp.sympify(p.default) for p in rule.params if p.symbol is not None}
         for kk in rule.kinks:
             wrt = kk.wrt or inputs[0].name
-            lo, hi = kk.subdifferential(defaults)
-            at = f"at {show_(rule.input(wrt).symbol)} = {show_(kk.at)}"
+            lo, hi = kk.subdifferential(rule)
+            given = "".join(f", {show_(sym)} = {show_(value)}" for sym, value in kk.given)
+            at = f"at {show_(rule.input(wrt).symbol)} = {show_(kk.at)}{given}"
             conv = f"PyTorch {show_(kk.torch)}" + (f", JAX {show_(kk.jax)}" if kk.jax is not None else "")
             sides = f"left {show_(kk.left)}, right {show_(kk.right)}"
             if kk.jump:

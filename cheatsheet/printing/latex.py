@@ -163,6 +163,14 @@ class TextbookPrinter(LatexPrinterBase):
     def _print_log10(self, expr: sp.Expr, exp: str | None = None) -> str:
         return self._call(r"\log_{10}", expr.args, exp)
 
+    def _print_loggamma(self, expr: sp.Expr, exp: str | None = None) -> str:
+        return self._call(r"\ln\Gamma", expr.args, exp)
+
+    def _print_polygamma(self, expr: sp.Expr, exp: str | None = None) -> str:
+        order, arg = expr.args  # ψ(x) for order 0, ψ^{(n)}(x) otherwise
+        name = r"\psi" if order == 0 else rf"\psi^{{({self._print(order)})}}"
+        return self._call(name, (arg,), exp)
+
     def _print_Abs(self, expr: sp.Expr, exp: str | None = None) -> str:
         body = r"\left|" + self._print(expr.args[0]) + r"\right|"
         return f"{body}^{{{exp}}}" if exp is not None else body

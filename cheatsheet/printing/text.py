@@ -36,7 +36,7 @@ __all__ = ["TextPrinter", "text", "text_set"]
 _GREEK = {r"\sigma": "σ", r"\Phi": "Φ", r"\varphi": "φ", r"\phi": "φ"}
 _SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _RELATIONS = {"<=": "≤", ">=": "≥", "!=": "≠", "==": "="}
-_FUNCTION_NAMES = {"log": "ln", "Max": "max", "Min": "min"}
+_FUNCTION_NAMES = {"log": "ln", "Max": "max", "Min": "min", "loggamma": "lnΓ", "polygamma": "ψ"}
 
 
 class TextPrinter(StrPrinterBase):

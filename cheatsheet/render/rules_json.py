@@ -86,11 +86,12 @@ def _definition(d: Definition) -> dict[str, Any]:
 
 
 def _kink(rule: Rule, kk: Kink) -> dict[str, Any]:
-    # The interval's ends are ordered at the default parameters (a slope parameter may be negative).
-    lo, hi = kk.subdifferential(_default_values(rule))
+    # The interval's ends are [min, max] for every parameter value (min(α, 1) where the order depends on α).
+    lo, hi = kk.subdifferential(rule)
     return {
         "wrt": kk.wrt or rule.inputs[0].name,
         "at": expression(kk.at),
+        "given": [{"symbol": expression(sym), "value": expression(value)} for sym, value in kk.given],
         "left": expression(kk.left),
         "right": expression(kk.right),
         "subdifferential": [expression(lo), expression(hi)],
@@ -99,10 +100,6 @@ def _kink(rule: Rule, kk: Kink) -> dict[str, Any]:
         "jump": kk.jump,
         "note": kk.note,
     }
-
-
-def _default_values(rule: Rule) -> dict[sp.Basic, Any]:
-    return {p.symbol: sp.sympify(p.default) for p in rule.params if p.symbol is not None}
 
 
 def _identity(ident: Identity) -> dict[str, Any]:

@@ -5,8 +5,10 @@ never decides them).
 At each parameter set (and a couple of draws of the other inputs) the kink's location is computed exactly; the
 derivative just beside it on each side must be the stated one-sided derivative (numerically, and exactly as the
 branch active there continued to the kink), the function must be continuous unless the kink is marked a jump,
-the printed derivative at the kink must be PyTorch's value, and PyTorch's and JAX's values must lie in the
-subdifferential.
+the printed derivative at the kink must be PyTorch's value, PyTorch's and JAX's values must lie in the
+subdifferential, and the subdifferential as printed (:meth:`~cheatsheet.rule.Kink.subdifferential`) must be the
+interval [min, max] of the one-sided derivatives, never reversed. A kink ``given`` values of other inputs or
+parameters is checked with those values pinned (it exists only there).
 """
 
 from __future__ import annotations
@@ -43,12 +45,13 @@ def check_kink(
 ) -> None:
     """One-sided derivatives, continuity, and the convention's value, exactly and at 60 digits."""
     at = _KinkAt(s, rule, kink, f, true, claim, var)
-    others = [o for o in scalars if o.symbol != var]
+    pinned = {sym: sp.sympify(value) for sym, value in kink.given}
+    others = [o for o in scalars if o.symbol != var and o.symbol not in pinned]
     rng = rng_for(rule.id, "kink", str(kink.at))
     all_exact = True
     for pset in psets:
         for _ in range(2 if others else 1):
-            fixed: dict[sp.Symbol, sp.Expr] = dict(pset)
+            fixed: dict[sp.Symbol, sp.Expr] = dict(pset) | pinned
             for o in others:
                 fixed[o.symbol] = sp.Rational(mpmath.nstr(draw(o.domain, rng), 6))
             exact = at.check(fixed)
@@ -68,8 +71,10 @@ class _KinkAt:
         self, s: Session, rule: Rule, kink: Kink, f: sp.Basic, true: sp.Basic, claim: sp.Basic, var: sp.Symbol
     ) -> None:
         self.s, self.rule, self.kink, self.f, self.true, self.claim, self.var = s, rule, kink, f, true, claim, var
-        self.label = f"kink at {var} = {kink.at}"
+        given = "".join(f", {sym} = {value}" for sym, value in kink.given)
+        self.label = f"kink at {var} = {kink.at}{given}"
         self.names = names_of(rule)
+        self.printed = kink.subdifferential(rule)  # the interval the sheet prints
 
     def check(self, fixed: dict[sp.Symbol, sp.Expr]) -> bool:
         """Every check at the kink with the other symbols at ``fixed``; True when the one-sided derivatives and
@@ -149,6 +154,7 @@ class _KinkAt:
         lo_v, hi_v = ends[0], ends[1]
         assert lo_v is not None and hi_v is not None
         lo_v, hi_v = min(lo_v, hi_v), max(lo_v, hi_v)
+        self._printed_interval(fixed, where, lo_v, hi_v)
         for who, val in (("PyTorch", self.kink.torch), ("JAX", self.kink.jax)):
             if val is None:
                 continue
@@ -165,3 +171,22 @@ class _KinkAt:
                         fmt(v),
                     )
                 )
+
+    def _printed_interval(
+        self, fixed: dict[sp.Symbol, sp.Expr], where: dict[str, str], lo: mpmath.mpf, hi: mpmath.mpf
+    ) -> None:
+        """The printed subdifferential's ends, evaluated here, are the min and the max of the one-sided derivatives
+        (a [left, right] printed for left > right, such as SELU's [λα, λ], fails)."""
+        with mpmath.workdps(DPS):
+            shown = [real_number(sp.N(concrete(e_, self.rule).subs(fixed), DPS)) for e_ in self.printed]
+        a, b = shown
+        tol = REL * max(1, abs(lo), abs(hi))
+        if a is None or b is None or abs(a - lo) > tol or abs(b - hi) > tol:
+            raise Failed(
+                Counterexample(
+                    f"{self.label}: the printed subdifferential",
+                    where,
+                    f"[{fmt(lo)}, {fmt(hi)}]",
+                    f"[{fmt(a)}, {fmt(b)}]",
+                )
+            )
