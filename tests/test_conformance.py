@@ -56,9 +56,8 @@ def test_known_deviations_are_needed_and_narrow(rule: cheatsheet.Rule, torch: An
         assert dev.reason in result.deviations_used, f"{rule.id}: deviation never needed: {dev.reason}"
 
 
-def test_special_function_conventions_stated_in_notes_are_pytorchs() -> None:
+def test_special_function_conventions_stated_in_notes_are_pytorchs(torch: Any) -> None:
     """The notes of xlogy, xlog1py, entr, hypot and atan2 state PyTorch's values outside the rules' domains."""
-    torch = pytest.importorskip("torch")
 
     def grad(fn, *vals):  # type: ignore[no-untyped-def]
         ts = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in vals]
