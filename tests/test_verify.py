@@ -278,3 +278,15 @@ def test_checked_means_the_residue_was_sought_and_not_found(monkeypatch: pytest.
 def test_huge_and_tiny_domains_verify(f: sp.Basic, d: sp.Basic, domain: sp.Set) -> None:
     assert engine.verify_rule(_scalar(f, d, domain)).status == "proved"
     assert engine.verify_rule(_scalar(f, 2 * d, domain)).status == "failed"
+
+
+def test_a_fractional_polygamma_order_fails_instead_of_truncating() -> None:
+    """mpmath truncates ψ^(4/3) to ψ^(1): digamma's derivative with the order mutated to 4/3 used to pass."""
+    from cheatsheet.evaluate.backends import mp_polygamma
+
+    with pytest.raises(ValueError, match="integer"):
+        mp_polygamma(sp.Rational(4, 3), 2)
+    rule = cheatsheet.get("digamma")
+    wrong = sp.polygamma(sp.Rational(4, 3), rule.inputs[0].symbol)
+    verdict = engine.verify_rule(dataclasses.replace(rule, derivative=(("input", wrong),)), prove=False)
+    assert verdict.status == "failed"

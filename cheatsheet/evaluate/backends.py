@@ -16,7 +16,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-__all__ = ["FLOAT", "MPMATH", "Backend", "mp_power", "object_vectorize"]
+__all__ = ["FLOAT", "MPMATH", "Backend", "mp_polygamma", "mp_power", "object_vectorize"]
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,13 @@ def _float_via_mpmath(f: Callable[..., Any]) -> Callable[..., Any]:
     return np.vectorize(one, otypes=[float])
 
 
-def _psi(m: Any, v: Any) -> Any:
-    return mpmath.psi(int(m), v)
+def mp_polygamma(m: Any, v: Any) -> Any:
+    """ψ⁽ᵐ⁾(v) for an integer order m ≥ 0. mpmath's ``psi``/``polygamma`` truncate a fractional order
+    (ψ^(4/3) = ψ^(1)), which made a wrong formula evaluate like the right one: refuse it instead."""
+    order = mpmath.mpf(m)
+    if order != mpmath.floor(order) or order < 0:
+        raise ValueError(f"polygamma order must be an integer >= 0, got {m}")
+    return mpmath.psi(int(order), v)
 
 
 _FLOAT_FUNCS: dict[str, Callable[..., Any]] = {
@@ -78,7 +83,7 @@ _FLOAT_FUNCS: dict[str, Callable[..., Any]] = {
     "atan2": np.arctan2,
     # special functions (cheatsheet/catalog/special.py); sympy's names
     "loggamma": _float_via_mpmath(mpmath.loggamma),  # math.lgamma loses relative digits near its zeros 1 and 2
-    "polygamma": _float_via_mpmath(_psi),
+    "polygamma": _float_via_mpmath(mp_polygamma),
     "erfinv": _float_via_mpmath(mpmath.erfinv),
     "besseli": _float_via_mpmath(mpmath.besseli),
 }
@@ -111,7 +116,7 @@ _MP_FUNCS: dict[str, Callable[..., Any]] = {
     "erfc": _v(mpmath.erfc),
     "atan2": _v(mpmath.atan2),
     "loggamma": _v(mpmath.loggamma),
-    "polygamma": _v(_psi),
+    "polygamma": _v(mp_polygamma),
     "erfinv": _v(mpmath.erfinv),
     "besseli": _v(mpmath.besseli),
 }

@@ -16,6 +16,7 @@ import mpmath
 import sympy as sp
 from sympy.core.evalf import PrecisionExhausted
 
+from cheatsheet.evaluate.backends import mp_polygamma
 from cheatsheet.notation import mpmath_namespace
 from cheatsheet.verifier.sampling import DPS, Sample, assumed_sign, exact_value
 
@@ -93,6 +94,7 @@ def _mp_namespace() -> dict[str, Any]:
     half = mpmath.mpf(0.5)
     ns["Heaviside"] = lambda x, h0=half: mpmath.mpf(1) if x > 0 else (mpmath.mpf(0) if x < 0 else h0)
     ns["sign"] = mpmath.sign
+    ns["polygamma"] = mp_polygamma  # mpmath's truncates a fractional order
     return ns
 
 
