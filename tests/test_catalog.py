@@ -28,7 +28,8 @@ def _golden_text(rule: Rule) -> str:
     lines += [f"d/d{w}: {latex(e)}" for w, e in rule.derivatives.items()]
     lines += [f"where {latex(d.symbol)} = {latex(d.value)}" for d in rule.where]
     lines += [
-        f"kink at {latex(k.at)}: left {latex(k.left)}, right {latex(k.right)}, torch {latex(k.torch)}"
+        f"kink at {latex(k.at)}{''.join(f', {latex(s)} = {latex(v)}' for s, v in k.given)}: "
+        f"left {latex(k.left)}, right {latex(k.right)}, torch {latex(k.torch)}"
         for k in rule.kinks
     ]
     lines += [f"identity: {latex(i.lhs)} {i.relation} {latex(i.rhs)}" for i in rule.identities]

@@ -16,7 +16,7 @@ import sympy as sp
 from cheatsheet.evaluate.expand import concrete, expand_where, instantiate
 from cheatsheet.notation import i as I_
 from cheatsheet.notation import j as J_
-from cheatsheet.printing.latex import latex
+from cheatsheet.printing.text import text
 from cheatsheet.rule import Identity, Input, Rule
 from cheatsheet.verifier.gate import Claim, Session
 from cheatsheet.verifier.instances import scalar_of
@@ -36,9 +36,9 @@ __all__ = ["identity_claims", "identity_label", "stable_claims"]
 
 
 def identity_label(ident: Identity) -> str:
-    """The label of an identity's check: its two sides in LaTeX."""
-    rel = {"=": "=", "<=": r"\le", ">=": r"\ge"}[ident.relation]
-    return f"identity {latex(ident.lhs)} {rel} {latex(ident.rhs)}"
+    """The label of an identity's check: its two sides in Unicode text (it is read in prose: the CLI, the sheet)."""
+    rel = {"=": "=", "<=": "≤", ">=": "≥"}[ident.relation]
+    return f"identity {text(ident.lhs)} {rel} {text(ident.rhs)}"
 
 
 def identity_claims(rule: Rule, ident: Identity, label: str) -> list[Claim]:

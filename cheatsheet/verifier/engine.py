@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import sympy as sp
 
-from cheatsheet.printing.latex import latex
+from cheatsheet.printing.text import text
 from cheatsheet.verifier.claims import identity_claims, identity_label, stable_claims
 from cheatsheet.verifier.derivations import derivation
 from cheatsheet.verifier.gate import Failed, Session
@@ -139,7 +139,7 @@ def _general(s: Session, rule: Rule) -> None:
                 e = e.replace(func, lam)
             return e.doit()
 
-        shown = ", ".join(f"{f_} = {latex(lam.expr)}" for f_, lam in mapping.items())
+        shown = ", ".join(f"{f_} = {text(lam.expr)}" for f_, lam in mapping.items())
         scalar_claims(
             s,
             rule,

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 __all__ = ["VERIFIER_VERSION", "catalog_fingerprint", "rule_hash"]
 
 #: Bump when the verifier's method changes, so that cached verdicts are recomputed.
-VERIFIER_VERSION = "1.4"
+VERIFIER_VERSION = "1.5"
 
 
 def _canon(value: Any) -> str:
