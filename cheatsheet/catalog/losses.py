@@ -549,8 +549,12 @@ with textbook():
             function=HINGE,
             derivative={"input": -y * Indicator(y * x < 1)},
             kinks=(
-                Kink(at=1, left=-1, right=0, torch=0, given=((y, 1),), note="y·x = 1: torch.relu(1 − y·x) gives 0 there"),
-                Kink(at=-1, left=0, right=1, torch=0, given=((y, -1),), note="y·x = 1: torch.relu(1 − y·x) gives 0 there"),
+                Kink(
+                    at=1, left=-1, right=0, torch=0, given=((y, 1),), note="y·x = 1: torch.relu(1 − y·x) gives 0 there"
+                ),
+                Kink(
+                    at=-1, left=0, right=1, torch=0, given=((y, -1),), note="y·x = 1: torch.relu(1 − y·x) gives 0 there"
+                ),
             ),
             notes=(
                 "No PyTorch functional: written torch.relu(1 − y * x) (or F.relu), whose gradient at x·y = 1 is 0.",
