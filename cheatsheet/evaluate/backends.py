@@ -81,6 +81,9 @@ _FLOAT_FUNCS: dict[str, Callable[..., Any]] = {
     "polygamma": _float_via_mpmath(_psi),
     "erfinv": _float_via_mpmath(mpmath.erfinv),
     "besseli": _float_via_mpmath(mpmath.besseli),
+    # rounding (cheatsheet/catalog/piecewise.py)
+    "floor": np.floor,
+    "ceiling": np.ceil,
 }
 
 _v = object_vectorize
@@ -114,6 +117,8 @@ _MP_FUNCS: dict[str, Callable[..., Any]] = {
     "polygamma": _v(_psi),
     "erfinv": _v(mpmath.erfinv),
     "besseli": _v(mpmath.besseli),
+    "floor": _v(mpmath.floor),
+    "ceiling": _v(mpmath.ceil),
 }
 
 
