@@ -76,6 +76,45 @@ def test_special_function_conventions_stated_in_notes_are_pytorchs(torch: Any) -
     assert grad(torch.atan2, 0.0, 0.0)[1:] == [0.0, 0.0]
 
 
+def test_piecewise_conventions_stated_in_notes_are_pytorchs(torch: Any) -> None:
+    """clamp passes 1 at its bounds, the rounding ops pass 0 (frac 1) at their jumps, round ties to even, fmod and
+    remainder give -trunc(x/y) and -floor(x/y) w.r.t. y at a jump, copysign 0 at x = 0: PyTorch's values, and the
+    rules' printed derivatives give the same."""
+
+    def grad(fn, *vals):  # type: ignore[no-untyped-def]
+        ts = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in vals]
+        out = fn(*ts)
+        out.backward()
+        return [float(out)] + [float(t.grad) for t in ts]
+
+    clamp = cheatsheet.get("clamp")
+    for bound in (-1.0, 1.0):
+        assert grad(lambda t: torch.clamp(t, min=-1.0, max=1.0), bound)[1] == 1.0 == clamp.derivative_at(bound)
+    assert grad(lambda t: torch.clamp(t, min=2.0, max=1.0), 1.5) == [1.0, 0.0]  # min > max: max, slope 0
+    for rid, fn, jumps in (
+        ("floor", torch.floor, (0.0, 1.0, -3.0)),
+        ("ceil", torch.ceil, (0.0, 1.0, -3.0)),
+        ("round", torch.round, (0.5, -0.5, 2.5)),
+        ("trunc", torch.trunc, (1.0, -1.0, 4.0)),
+        ("frac", torch.frac, (1.0, -1.0, 4.0)),
+    ):
+        rule = cheatsheet.get(rid)
+        for at in jumps:
+            value, slope = grad(fn, at)
+            assert value == rule.evaluate(at) and slope == rule.derivative_at(at), (rid, at)
+    assert [grad(torch.round, v)[0] for v in (0.5, 1.5, 2.5, -2.5)] == [0.0, 2.0, 2.0, -2.0]
+    for rid, fn in (("fmod", torch.fmod), ("remainder", torch.remainder)):
+        rule = cheatsheet.get(rid)
+        for x, y in ((3.0, 3.0), (6.0, 2.0), (-6.0, 2.0), (0.0, 3.0)):
+            _, dx, dy = grad(fn, x, y)
+            assert (dx, dy) == (rule.derivative_at(x, y, wrt="input"), rule.derivative_at(x, y, wrt="other"))
+    copysign = cheatsheet.get("copysign")
+    for y in (1.0, -1.0, 0.0):
+        _, dx, dy = grad(torch.copysign, 0.0, y)
+        assert dx == 0.0 == copysign.derivative_at(0.0, y) and dy == 0.0
+    assert grad(torch.copysign, -2.0, 0.0)[0] == 2.0 == copysign.evaluate(-2.0, 0.0)  # y = +0 is positive
+
+
 def test_sinc_is_pytorchs_normalized_sinc_and_the_old_one_is_renamed() -> None:
     """``sinc`` is PyTorch's sin(πx)/(πx) (zero at 1, slope −1 there); the unnormalized sin(x)/x that had the id
     is ``sinc_unnormalized``, and the new rule's note names it."""

@@ -15,6 +15,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 import cheatsheet
+from cheatsheet.catalog.piecewise import rint, trunc
 from cheatsheet.catalog.special import sinc_pi
 from cheatsheet.grammar.parse import ParseError, parse
 from cheatsheet.notation import sigmoid, softplus
@@ -174,6 +175,7 @@ def _outside_grammar(expr: sp.Basic) -> str | None:
         (sp.KroneckerDelta, "the Kronecker delta"),
         # not in the grammar yet (issue 10): the special functions' own names
         ((sp.loggamma, sp.polygamma, sp.besseli, sp.erfinv, sinc_pi), "a special function (ψ, I_ν, erfinv, sinc)"),
+        ((sp.floor, sp.ceiling, trunc, rint), "a rounding function (floor, ceil, trunc, round)"),
     ]
     for kinds, reason in reasons:
         if any(isinstance(a, kinds) for a in nodes):

@@ -17,6 +17,7 @@ __all__ = ["MODULES", "load"]
 MODULES: tuple[str, ...] = (
     "general",
     "scalar",
+    "piecewise",
     "special",
     "activations",
     "softmax",

@@ -86,6 +86,9 @@ _FLOAT_FUNCS: dict[str, Callable[..., Any]] = {
     "polygamma": _float_via_mpmath(mp_polygamma),
     "erfinv": _float_via_mpmath(mpmath.erfinv),
     "besseli": _float_via_mpmath(mpmath.besseli),
+    # rounding (cheatsheet/catalog/piecewise.py)
+    "floor": np.floor,
+    "ceiling": np.ceil,
 }
 
 _v = object_vectorize
@@ -119,6 +122,8 @@ _MP_FUNCS: dict[str, Callable[..., Any]] = {
     "polygamma": _v(mp_polygamma),
     "erfinv": _v(mpmath.erfinv),
     "besseli": _v(mpmath.besseli),
+    "floor": _v(mpmath.floor),
+    "ceiling": _v(mpmath.ceil),
 }
 
 
