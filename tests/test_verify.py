@@ -290,3 +290,18 @@ def test_a_fractional_polygamma_order_fails_instead_of_truncating() -> None:
     wrong = sp.polygamma(sp.Rational(4, 3), rule.inputs[0].symbol)
     verdict = engine.verify_rule(dataclasses.replace(rule, derivative=(("input", wrong),)), prove=False)
     assert verdict.status == "failed"
+
+
+def test_proof_time_limits_count_cpu_time_not_wall_time() -> None:
+    """A proof's budget is CPU time: waiting (a busy machine, another process on the core) does not use it up,
+    so a verdict does not depend on the load; computing does."""
+    import time
+
+    from cheatsheet.verifier.symbolic import ProofTimeout, time_limit
+
+    with time_limit(0.2):
+        time.sleep(0.5)  # no CPU spent: no timeout
+    with pytest.raises(ProofTimeout), time_limit(0.2):
+        end = time.process_time() + 5
+        while time.process_time() < end:
+            pass
