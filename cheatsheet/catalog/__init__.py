@@ -20,6 +20,7 @@ MODULES: tuple[str, ...] = (
     "special",
     "activations",
     "softmax",
+    "reductions",
     "losses",
     "normalization",
     "matrix",
