@@ -246,11 +246,12 @@ with textbook():
                         sp.Sum(2 * (X[k] - mu) * (d(k, i) - 1 / n), (k, 1, n)) / (n - c),
                         "chain rule: ∂(xₖ − μ)/∂xᵢ = δₖᵢ − 1/n",
                     ),
+                    # one step, not two: a line with the term −2Σₖ(xₖ − μ)/(n(n − c)) = 0 stays true with its sign
+                    # flipped, so a wrong sign there could not be caught
                     Step(
-                        2 * (X[i] - mu) / (n - c) - 2 * sp.Sum(X[k] - mu, (k, 1, n)) / (n * (n - c)),
-                        "δₖᵢ picks the term k = i",
+                        2 * (X[i] - mu) / (n - c),
+                        "δₖᵢ picks the term k = i, and the 1/n terms add up to 0: Σₖ (xₖ − μ) = 0",
                     ),
-                    Step(2 * (X[i] - mu) / (n - c), "Σₖ (xₖ − μ) = 0"),
                 ),
             ),
             torch="torch.var",
