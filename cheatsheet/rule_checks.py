@@ -47,6 +47,7 @@ FAMILIES: dict[str, str] = {
     "special": "Special functions",
     "activation": "Activations",
     "softmax": "Softmax family",
+    "reduction": "Reductions and scans",
     "loss": "Losses",
     "normalization": "Normalization",
     "matrix": "Matrix calculus",

@@ -192,3 +192,23 @@ def test_logsigmoid_note_states_where_sigmoid_rounds_to_one() -> None:
         assert sigma(at) == 1.0 and sigma(at + mpmath.mpf("1e-12")) == 1.0
     assert f"≈ {float(at):.2f}" in rule.notes[0] and "x = 30" not in rule.notes[0]
     assert any(ident.lhs.has(SIGMOID_ROUNDS_TO_ONE) for ident in rule.identities)
+
+
+def test_scans_evaluate_like_numpy_in_float64_and_exactly() -> None:
+    """Sums, products and maxima over k = 1..i (the scans) evaluate like numpy's cumulative functions, in float64
+    and exactly: the evaluator's prefix ranges, including an infinite term beyond the range (no nan)."""
+    x = np.array([0.5, -2.0, 3.0, 1000.0, -0.25])
+    want = {
+        "cumsum": np.cumsum(x),
+        "cumprod": np.cumprod(x),
+        "logcumsumexp": np.logaddexp.accumulate(x),
+    }
+    for rid, expected in want.items():
+        rule = cheatsheet.get(rid)
+        np.testing.assert_allclose(rule.evaluate(x), expected, rtol=1e-15)
+        with mpmath.workdps(30):
+            np.testing.assert_allclose(np.asarray(rule.evaluate(x, exact=True, dps=30), dtype=float), expected, 1e-15)
+    # ∂ logcumsumexp_i/∂x_j is the softmax of x_1..x_i: e^{1000} overflows beyond row 4 without a nan in rows 1-3
+    jac = cheatsheet.get("logcumsumexp").derivative_at(x)
+    assert np.isfinite(jac).all() and np.allclose(jac.sum(axis=1), 1.0) and np.allclose(np.triu(jac, 1), 0.0)
+    assert cheatsheet.get("cumprod").derivative_at([2.0, 0.0, 3.0]).tolist() == [[1, 0, 0], [0, 2, 0], [0, 6, 0]]

@@ -15,6 +15,7 @@ import pytest
 
 import cheatsheet
 from cheatsheet.conformance import REL_TOL, check_rule, counterpart
+from cheatsheet.notation import Indicator
 
 #: PyTorch's autograd on every rule with a counterpart takes over a minute: part of `make test`, not of the fast loop.
 pytestmark = pytest.mark.slow
@@ -124,3 +125,65 @@ def test_sinc_is_pytorchs_normalized_sinc_and_the_old_one_is_renamed() -> None:
     assert new.derivative_at(1.0) == pytest.approx(-1.0, rel=1e-15)
     assert old.evaluate(math.pi / 2) == pytest.approx(2 / math.pi, rel=1e-15)
     assert "sinc_unnormalized" in " ".join(new.notes) and new.torch == "torch.sinc" and old.torch is None
+
+
+def test_reduction_conventions_are_compared_where_pytorch_takes_them(torch: Any) -> None:
+    """prod and cumprod at zeros, amax and amin at ties, std at a constant input, norm at 0 and dist at x = y: the
+    rules' printed derivatives give PyTorch's values there, and the conformance check visits those points (random
+    ones never do)."""
+    for rid in ("prod", "cumprod", "amax", "amin", "std", "norm", "dist"):
+        assert counterpart(cheatsheet.get(rid)).points, f"{rid}: no convention points listed"
+    prod, amax, amin = cheatsheet.get("prod"), cheatsheet.get("amax"), cheatsheet.get("amin")
+    assert prod.derivative_at([2.0, 0.0, -3.0]).tolist() == [0.0, -6.0, 0.0]  # one zero: the others' product there
+    assert prod.derivative_at([0.0, 2.0, 0.0]).tolist() == [0.0, 0.0, 0.0]  # two zeros: 0 everywhere
+    assert amax.derivative_at([1.0, 3.0, 3.0]).tolist() == [0.0, 0.5, 0.5]  # ties share evenly
+    assert amin.derivative_at([2.0, 2.0, 2.0]).tolist() == pytest.approx([1 / 3] * 3, rel=1e-15)
+    assert cheatsheet.get("norm").derivative_at([0.0, 0.0]).tolist() == [0.0, 0.0]
+    for x, want in (([2.0, 0.0, -3.0], [0.0, -6.0, 0.0]), ([0.0, 2.0, 0.0], [0.0, 0.0, 0.0])):
+        t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+        torch.prod(t).backward()
+        assert t.grad.tolist() == want
+    t = torch.tensor([1.0, 3.0, 3.0], dtype=torch.float64, requires_grad=True)
+    torch.amax(t).backward()
+    assert t.grad.tolist() == [0.0, 0.5, 0.5]
+    for rid in ("prod", "cumprod", "amax", "amin", "std", "norm", "dist"):
+        plain = check_rule(cheatsheet.get(rid), torch)
+        assert plain.status == "conforms", f"{rid}: {plain.summary()}"
+
+
+def test_std_and_cosine_similarity_notes_state_pytorchs_behaviour(torch: Any) -> None:
+    """std's note: at a constant input (s = 0) PyTorch's gradient is 0, as the printed derivative says.
+    cosine_similarity's note: below eps PyTorch's value divides by eps, but its gradient still differentiates the
+    norm (it is not the derivative of the value)."""
+    assert any("PyTorch returns 0" in note for note in cheatsheet.get("std").notes)
+    t = torch.tensor([2.0, 2.0, 2.0], dtype=torch.float64, requires_grad=True)
+    torch.std(t).backward()
+    assert t.grad.tolist() == [0.0, 0.0, 0.0] == cheatsheet.get("std").derivative_at([2.0, 2.0, 2.0]).tolist()
+    eps = 1e-8
+    x1 = torch.tensor([1e-9, 2e-9, -1e-9], dtype=torch.float64, requires_grad=True)
+    x2 = torch.tensor([0.5, 1.0, 2.0], dtype=torch.float64)
+    value = torch.nn.functional.cosine_similarity(x1, x2, dim=-1)
+    value.backward()
+    x2_hat = x2 / x2.norm()
+    assert float(value.detach()) == pytest.approx(float((x1.detach() / eps * x2_hat).sum()), rel=1e-12)
+    clamped_derivative = x2_hat / eps  # the value is x1·x̂2/eps: linear in x1
+    through_the_norm = clamped_derivative - (x1.detach() * x2_hat).sum() / eps**2 * x1.detach() / x1.detach().norm()
+    assert not torch.allclose(x1.grad, clamped_derivative, rtol=1e-3)
+    assert torch.allclose(x1.grad, through_the_norm, rtol=1e-12)
+    assert "not the derivative of the clamped value" in " ".join(cheatsheet.get("cosine_similarity").notes)
+
+
+def test_a_wrong_tie_convention_is_caught_at_the_listed_points(torch: Any) -> None:
+    """amax with the whole gradient sent to every tied entry (no sharing) agrees with PyTorch at random points
+    but differs at the listed ties: the convention points are what checks the convention."""
+    import dataclasses
+
+    import sympy as sp
+
+    from cheatsheet.catalog._common import X, i
+    from cheatsheet.catalog.reductions import MAX
+
+    rule = cheatsheet.get("amax")
+    unshared = dataclasses.replace(rule, derivative=(("input", Indicator(sp.Eq(X[i], MAX.symbol))),))
+    result = check_rule(unshared, torch)
+    assert result.status == "differs" and "array([1., 3., 3.])" in result.worst, result.summary()

@@ -299,7 +299,7 @@ def test_duplicate_ids_across_files(tmp_path: Path) -> None:
 
 
 def test_inputs_default_to_the_functions_variables(tmp_path: Path) -> None:
-    path = _write(tmp_path, '[[rule]]\nid = "prod"\nfunction = "x*y^2"\nderivative = {x = "y^2", y = "2*x*y"}\n')
+    path = _write(tmp_path, '[[rule]]\nid = "xy_squared"\nfunction = "x*y^2"\nderivative = {x = "y^2", y = "2*x*y"}\n')
     (rule,) = load_rule_file(path)
     assert [i.name for i in rule.inputs] == ["x", "y"] and set(rule.derivatives) == {"x", "y"}
     (verified,) = load_custom_rules([path], plugins=False)

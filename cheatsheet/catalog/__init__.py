@@ -21,6 +21,7 @@ MODULES: tuple[str, ...] = (
     "special",
     "activations",
     "softmax",
+    "reductions",
     "losses",
     "normalization",
     "matrix",

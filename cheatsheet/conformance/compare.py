@@ -255,7 +255,8 @@ def _compare_gradient(
 
 
 def _check_vector(rule: Rule, cp: Counterpart, torch: Any, result: Result) -> None:
-    """Every parameter set, at lengths 2, 3 and 5, four random points each, every reduction."""
+    """Every parameter set, at lengths 2, 3 and 5, four random points each, and the counterpart's listed points
+    (ties, zeros), every reduction."""
     for params in _param_sets(rule):
         fparams = _float_params(params)
         for size in (2, 3, 5):
@@ -264,6 +265,10 @@ def _check_vector(rule: Rule, cp: Counterpart, torch: Any, result: Result) -> No
                 values = _vector_inputs(rule, size, rng)
                 for red in _reductions(rule):
                     _compare_vector(rule, cp, torch, result, values, _with_reduction(fparams, red))
+        for point in cp.points:
+            values = {k: np.asarray(v, dtype=float) for k, v in point.items()}
+            for red in _reductions(rule):
+                _compare_vector(rule, cp, torch, result, values, _with_reduction(fparams, red))
 
 
 def _check_matrix(rule: Rule, cp: Counterpart, torch: Any, result: Result) -> None:

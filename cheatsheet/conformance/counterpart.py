@@ -21,7 +21,17 @@ if TYPE_CHECKING:
 
 __all__ = ["counterpart", "torch_available"]
 
-_FAMILY_MODULES = ("scalar", "piecewise", "special", "activations", "softmax", "losses", "normalization", "matrix")
+_FAMILY_MODULES = (
+    "scalar",
+    "piecewise",
+    "special",
+    "activations",
+    "softmax",
+    "reductions",
+    "losses",
+    "normalization",
+    "matrix",
+)
 
 
 def torch_available() -> bool:

@@ -35,8 +35,13 @@ class Deviation:
 
 @dataclass(frozen=True)
 class Counterpart:
-    """How to call PyTorch for a rule: ``call(torch, tensors_by_input_name, params) -> output``."""
+    """How to call PyTorch for a rule: ``call(torch, tensors_by_input_name, params) -> output``.
+
+    ``points`` (vector rules) lists input values, by input name, where the rule states PyTorch's convention (ties
+    of a maximum, zeros of a product, the origin of a norm): compared besides the random points, which never
+    meet them."""
 
     call: Call
     deviations: tuple[Deviation, ...] = ()
     note: str = ""
+    points: tuple[dict[str, Any], ...] = ()

@@ -160,7 +160,7 @@ class Instance:
             self._expanded[key] = base
         if indices:
             base = base.subs(dict(indices))
-            if base.has(sp.Sum):
+            if base.has(sp.Sum, sp.Product):
                 base = base.doit()
         return self._entries(base)
 

@@ -138,8 +138,9 @@ class _Eval:
     def _symbol(self, e: sp.Symbol) -> _L:
         if e in self.scalars:
             return self.const(self.scalars[e])
-        if e in self.bound or e.is_integer:
-            raise ValueError(f"the index {e} is used outside its sum")
+        if e in self.bound or e.is_integer:  # an index as a number (cumsum's 𝟙[j ≤ i]): 1..n along its axis
+            positions = np.array([self.b.number(v) for v in range(1, self.size + 1)], dtype=self.b.dtype)
+            return _L(positions, (self.bound.get(e, e),))
         raise ValueError(f"no value for {e}")
 
     @_NODES.register(sp.Indexed)
@@ -287,9 +288,9 @@ class _Eval:
         return self._tracked(out, axes, vals, function_loss(name, arrs) if self.track else None)
 
     # ------------------------------------------------------------------------------------ sums and maxima
-    @_NODES.register(sp.Sum, MaxOver)
-    def _reduction(self, e: sp.Sum | MaxOver) -> _L:
-        """A sum or maximum over an index, computed once per evaluation for each pattern.
+    @_NODES.register(sp.Sum, sp.Product, MaxOver)
+    def _reduction(self, e: sp.Sum | sp.Product | MaxOver) -> _L:
+        """A sum, product or maximum over an index, computed once per evaluation for each pattern.
 
         p_i, p_j and p_k of softmax are the same sum Σ_l exp(x_l − x_k) with a different free index: each
         is an n x n array at its size, so the second and third are the first's array with its axis
@@ -314,17 +315,36 @@ class _Eval:
             self.memo[key] = (val.a, val.h, tuple(labels.index(ax) for ax in val.axes))
         return val
 
-    def _reduce(self, e: sp.Sum | MaxOver) -> _L:
+    def _reduce(self, e: sp.Sum | sp.Product | MaxOver) -> _L:
         ((var, lo, hi),) = e.limits
-        if lo != 1 or sp.sympify(hi).subs(n, self.size) != self.size:
-            raise ValueError(f"only sums over 1..n are supported, got {e}")
+        prefix = _prefix_index(hi) if sp.sympify(hi).subs(n, self.size) != self.size else None
+        if lo != 1 or (prefix is None and sp.sympify(hi).subs(n, self.size) != self.size):
+            raise ValueError(f"only sums over 1..n or 1..(an index) are supported, got {e}")
         fresh = sp.Dummy(str(var))
         body = self._body(e.function, var, fresh)
+        if prefix is not None:  # k = 1..i: every k, the terms k > i replaced by the operation's neutral element
+            body = self._prefix(e, body, fresh, self.bound.get(prefix, prefix))
         if fresh in body.axes:
             return self._over_axis(e, body, body.axes.index(fresh))
         if isinstance(e, sp.Sum):  # the body does not depend on the index: n equal terms
             return _L(np.asarray(body.a) * self.b.number(self.size), body.axes, body.h)
+        if isinstance(e, sp.Product):
+            return _L(np.asarray(body.a) ** self.size, body.axes, body.h)
         return body
+
+    def _prefix(self, e: sp.Sum | sp.Product | MaxOver, body: _L, fresh: sp.Dummy, upper: sp.Symbol) -> _L:
+        """``body`` over the axes (``fresh``, ``upper``) with the entries fresh > upper set to the neutral element
+        of the reduction (0 for a sum, 1 for a product, −∞ for a maximum): selected, never multiplied by a 0/1
+        mask, so that an infinite term beyond the range cannot turn the result into nan."""
+        positions = np.arange(1, self.size + 1)
+        mask = _L(positions[:, None] <= positions[None, :], (fresh, upper))
+        arrs, axes = _align([body, mask])
+        neutral = {sp.Sum: 0, sp.Product: 1}.get(type(e))
+        fill = self.b.number(neutral) if neutral is not None else self.b.number(-np.inf)
+        shape = np.broadcast_shapes(np.shape(arrs[0]), np.shape(arrs[1]))
+        out = np.where(np.broadcast_to(arrs[1], shape), np.broadcast_to(arrs[0], shape), fill).astype(self.b.dtype)
+        h = None if body.h is None else np.broadcast_to(_place(body.h, body.axes, axes), shape)
+        return _L(out, axes, h)
 
     def _body(self, function: sp.Basic, var: sp.Symbol, fresh: sp.Dummy) -> _L:
         """``function`` with the index ``var`` bound to the axis ``fresh`` (restored afterwards, sums nest)."""
@@ -338,11 +358,13 @@ class _Eval:
             else:
                 self.bound[var] = saved
 
-    def _over_axis(self, e: sp.Sum | MaxOver, body: _L, pos: int) -> _L:
-        """The sum or maximum of ``body`` along its axis ``pos``."""
+    def _over_axis(self, e: sp.Sum | sp.Product | MaxOver, body: _L, pos: int) -> _L:
+        """The sum, product or maximum of ``body`` along its axis ``pos``."""
         arr = np.asarray(body.a)
         if isinstance(e, sp.Sum):
             red = np.sum(arr, axis=pos) if arr.shape[pos] > 1 else np.take(arr, 0, axis=pos) * self.b.number(1)
+        elif isinstance(e, sp.Product):
+            red = np.prod(arr, axis=pos) if arr.shape[pos] > 1 else np.take(arr, 0, axis=pos) * self.b.number(1)
         else:
             red = np.max(arr, axis=pos)
         h = None
@@ -378,6 +400,11 @@ class _Eval:
         out = np.asarray(op(arrs[0], arrs[1]), dtype=bool)
         # a comparison is as uncertain as its sides (σ(x) >= 1 holds at 35 digits for x = 1e4)
         return _L(out, axes, self._hmax(sides, axes, np.shape(out)) if self.track else None)
+
+
+def _prefix_index(hi: sp.Basic) -> sp.Symbol | None:
+    """The index i of a range k = 1..i (cumulative sums and products), or None for any other upper limit."""
+    return hi if isinstance(hi, sp.Symbol) and hi.is_integer and hi != n else None
 
 
 def evaluate_indexed(

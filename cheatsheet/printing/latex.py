@@ -207,9 +207,16 @@ class TextbookPrinter(LatexPrinterBase):
         body = self.parenthesize(expr.function, PRECEDENCE["Mul"], strict=True)
         return rf"\sum_{{{subs}}} {body}"
 
+    def _print_Product(self, expr: sp.Product) -> str:
+        subs = "".join(self._limits(*lim) for lim in expr.limits)
+        body = self.parenthesize(expr.function, PRECEDENCE["Mul"], strict=True)
+        return rf"\prod_{{{subs}}} {body}"
+
     def _print_MaxOver(self, expr: MaxOver) -> str:
         subs = "".join(self._limits(*lim) for lim in expr.limits)
         body = self.parenthesize(expr.function, PRECEDENCE["Mul"], strict=True)
+        if body.startswith("-"):  # max_k (−x_k), not max_k − x_k (amin), as the text printer writes it
+            body = rf"\left({body}\right)"
         return rf"\max_{{{subs}}} {body}"
 
     # -------------------------------------------------------------- piecewise

@@ -185,6 +185,10 @@ class TextPrinter(StrPrinterBase):
         subs = "".join(self._limits(*lim) for lim in expr.limits)
         return f"Σ_{subs} {self._summand(expr.function)}"
 
+    def _print_Product(self, expr: sp.Product) -> str:
+        subs = "".join(self._limits(*lim) for lim in expr.limits)
+        return f"Π_{subs} {self._summand(expr.function)}"
+
     def _print_MaxOver(self, expr: MaxOver) -> str:
         subs = "".join(self._limits(*lim) for lim in expr.limits)
         return f"max_{subs} {self._summand(expr.function)}"

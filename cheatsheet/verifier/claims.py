@@ -16,6 +16,7 @@ import sympy as sp
 from cheatsheet.evaluate.expand import concrete, expand_where, instantiate
 from cheatsheet.notation import i as I_
 from cheatsheet.notation import j as J_
+from cheatsheet.notation import n as N_
 from cheatsheet.printing.text import text
 from cheatsheet.rule import Identity, Input, Rule
 from cheatsheet.verifier.gate import Claim, Session
@@ -45,7 +46,9 @@ def identity_claims(rule: Rule, ident: Identity, label: str) -> list[Claim]:
     """The claims that check ``ident`` on ``rule``: one over scalar inputs, or one per size and class value over
     the entries of a vector or matrix rule."""
     lhs, rhs = concrete(ident.lhs, rule), concrete(ident.rhs, rule)
-    if rule.shape == "scalar" or not (lhs.has(sp.Indexed) or rhs.has(sp.Indexed) or lhs.has(sp.MatrixSymbol)):
+    # an identity that uses the length n (amax's ties: 1/n each) is checked at explicit sizes like the entries
+    sized = lhs.has(sp.Indexed, N_) or rhs.has(sp.Indexed, N_) or lhs.has(sp.MatrixSymbol)
+    if rule.shape == "scalar" or not sized:
         return [_scalar_identity(rule, ident, label, lhs, rhs)]
     return _indexed_identity(rule, ident, label, lhs, rhs)
 
