@@ -111,6 +111,15 @@ _TEXT = {
     "ᶻ": r"\textsuperscript{z}",
     "ᵝ": r"\textsuperscript{$\beta$}",
     "∫": r"$\int$",
+    "ʸ": r"\textsuperscript{y}",
+    "ᵐ": r"\textsuperscript{m}",
+    "⁽": r"\textsuperscript{(}",
+    "⁾": r"\textsuperscript{)}",
+    "ₘ": r"\textsubscript{m}",
+    "⋯": r"$\cdots$",
+    # the digits as superscripts and subscripts (³, ¹, ², ₀ .. ₂ are above)
+    **{ch: rf"\textsuperscript{{{d}}}" for d, ch in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")},
+    **{ch: rf"\textsubscript{{{d}}}" for d, ch in enumerate("₀₁₂₃₄₅₆₇₈₉")},
 }
 _SPECIAL = {
     "\\": r"\textbackslash{}",
