@@ -19,9 +19,21 @@ import sympy as sp
 from sympy.codegen.cfunctions import log1p
 
 from cheatsheet.catalog._common import POSITIVE, REAL, UNIT, pos, real, textbook, x
+from cheatsheet.catalog._scaled import (
+    erfcx,
+    erfcx_slope,
+    i0e_pos,
+    i0e_pos_slope,
+    i1e_pos,
+    i1e_pos_slope,
+    log_ndtr,
+    log_ndtr_slope,
+    ndtri,
+    ndtri_slope,
+)
 from cheatsheet.catalog.activations import sinc_slope
 from cheatsheet.notation import Notation, Phi, phi, sigmoid
-from cheatsheet.rule import Identity, Input, Param, Rule
+from cheatsheet.rule import Identity, Input, Kink, Param, Rule
 
 __all__ = ["RULES"]
 
@@ -142,6 +154,21 @@ with textbook():
             notes=("The inverse-function rule: 1/erf′(erfinv x) = (√π/2) e^{erfinv(x)²}; unbounded as x → ±1.",),
         ),
         _rule(
+            "erfcx",
+            "Scaled complementary error function",
+            (IN,),
+            sp.exp(x**2) * sp.erfc(x),
+            2 * x * sp.exp(x**2) * sp.erfc(x) - 2 / sp.sqrt(sp.pi),
+            stable=erfcx(x),
+            stable_derivative=erfcx_slope(x),
+            notes=(
+                "erfcx(x) = e^{x²} erfc(x), ≈ 1/(x√π) for large x; its derivative 2x erfcx(x) − 2/√π reuses the"
+                " output.",
+                "As written, e^{x²} overflows and erfc(x) underflows for large x (inf·0 at x = 30), and"
+                " 2x erfcx(x) − 2/√π ≈ −1/(√π x²) cancels: PyTorch evaluates erfcx directly, and so does float64 here.",
+            ),
+        ),
+        _rule(
             "ndtr",
             "Standard normal CDF",
             (IN,),
@@ -149,6 +176,41 @@ with textbook():
             phi(x),
             identities=(Identity(Phi(x), (1 + sp.erf(x / sp.sqrt(2))) / 2),),
             notes=("Φ(x) = (1 + erf(x/√2))/2; its derivative is the normal density φ(x).",),
+        ),
+        _rule(
+            "ndtri",
+            "Inverse standard normal CDF",
+            (Input("input", xp, UNIT),),
+            sp.sqrt(2) * sp.erfinv(2 * xp - 1),
+            sp.sqrt(2 * sp.pi) * sp.exp(sp.erfinv(2 * xp - 1) ** 2),
+            stable=ndtri(xp),
+            stable_derivative=ndtri_slope(xp),
+            identities=(Identity(Phi(sp.sqrt(2) * sp.erfinv(2 * xp - 1)), xp, note="the inverse of Φ"),),
+            notes=(
+                "Φ⁻¹(p) = √2 erfinv(2p − 1) for 0 < p < 1; derivative 1/φ(Φ⁻¹(p)) = √(2π) e^{erfinv(2p − 1)²},"
+                " unbounded as p → 0 or 1.",
+                "In float64, 2p − 1 loses the digits of a small p (at p = 1e−6 the written form is off by 1.1e−12"
+                " relative): PyTorch evaluates ndtri directly, and so does float64 here.",
+            ),
+        ),
+        _rule(
+            "log_ndtr",
+            "Log of the standard normal CDF",
+            (Input("input", x, sp.Interval.open(-10, sp.oo)),),
+            sp.log(Phi(x)),
+            phi(x) / Phi(x),
+            stable=log_ndtr(x),
+            stable_derivative=log_ndtr_slope(x),
+            identities=(Identity(Phi(x), sp.erfc(-x / sp.sqrt(2)) / 2, note="Φ(x) = erfc(−x/√2)/2"),),
+            notes=(
+                "ln Φ(x); its derivative φ(x)/Φ(x) is the inverse Mills ratio of −x, ≈ −x as x → −∞ and → 0 as x → ∞.",
+                "As written, ln Φ(x) rounds to 0 for large x (ln Φ(30) ≈ −4.9e−198) and φ, Φ underflow (to 0"
+                " below x ≈ −38.5): float64 here evaluates ln Φ as log1p(−Φ(−x)) for x > 0, ln(erfc(−x/√2)/2) for x ≤ 0, and"
+                " φ/Φ as √(2/π)/erfcx(−x/√2), accurate on the whole line, as PyTorch's log_ndtr is.",
+                "Stated for x > −10 only because the verifier's 50-digit reference evaluates Φ(x) through its definition"
+                " (1 + erf(x/√2))/2, which cancels in the left tail: at x = −10 (Φ ≈ 7.6e−24) 27 of the 50 digits"
+                " remain, below about −15 (Φ(−15) ≈ 3.7e−51) none.",
+            ),
         ),
         # ------------------------------------------------------------------ modified Bessel functions
         _rule(
@@ -167,6 +229,40 @@ with textbook():
             sp.besseli(1, x),
             sp.Piecewise((sp.besseli(0, x) - sp.besseli(1, x) / x, sp.Ne(x, 0)), (sp.Rational(1, 2), True)),
             notes=("I₁′ = I₀ − I₁/x, with the limit 1/2 at x = 0 (I₁(x) ≈ x/2), PyTorch's value there.",),
+        ),
+        _rule(
+            "i0e",
+            "Exponentially scaled I₀",
+            (IN,),
+            sp.exp(-sp.Abs(x)) * sp.besseli(0, x),
+            sp.exp(-sp.Abs(x)) * (sp.besseli(1, x) - sp.sign(x) * sp.besseli(0, x)),
+            stable=i0e_pos(sp.Abs(x)),
+            stable_derivative=sp.sign(x) * i0e_pos_slope(sp.Abs(x)),
+            kinks=(Kink(at=0, left=1, right=-1, torch=0, note="e^{−|x|} has a kink at 0; PyTorch uses sign(0) = 0"),),
+            notes=(
+                "i0e(x) = e^{−|x|} I₀(x), ≈ 1/√(2π|x|) for large |x|; derivative i1e(x) − sign(x) i0e(x).",
+                "At x = 0 the one-sided slopes are 1 and −1; PyTorch's backward uses sign(0) = 0 and returns"
+                " i1e(0) = 0. As written, I₀(x) overflows beyond |x| ≈ 713 (0·inf), and the derivative cancels for"
+                " large |x| (≈ −i0e(x)/(2x)): float64 here evaluates both directly.",
+            ),
+        ),
+        _rule(
+            "i1e",
+            "Exponentially scaled I₁",
+            (IN,),
+            sp.exp(-sp.Abs(x)) * sp.besseli(1, x),
+            sp.Piecewise(
+                (sp.exp(-sp.Abs(x)) * (sp.besseli(0, x) - sp.besseli(1, x) * (sp.sign(x) + 1 / x)), sp.Ne(x, 0)),
+                (sp.Rational(1, 2), True),
+            ),
+            stable=sp.sign(x) * i1e_pos(sp.Abs(x)),
+            stable_derivative=sp.Piecewise((i1e_pos_slope(sp.Abs(x)), sp.Ne(x, 0)), (sp.Rational(1, 2), True)),
+            notes=(
+                "i1e(x) = e^{−|x|} I₁(x): derivative i0e(x) − i1e(x)(sign(x) + 1/x), with the limit 1/2 at x = 0,"
+                " PyTorch's value there (no kink: I₁(0) = 0 removes the one of e^{−|x|}).",
+                "As for i0e, float64 here evaluates the function and its derivative directly (no overflow of I₁,"
+                " no cancellation for large |x|).",
+            ),
         ),
         # ------------------------------------------------------------------ sinc, logistic
         _rule(
