@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from cheatsheet.catalog import MODULES
 from cheatsheet.conformance.model import Counterpart
 
 if TYPE_CHECKING:
@@ -21,17 +22,8 @@ if TYPE_CHECKING:
 
 __all__ = ["counterpart", "torch_available"]
 
-_FAMILY_MODULES = (
-    "scalar",
-    "piecewise",
-    "special",
-    "activations",
-    "softmax",
-    "reductions",
-    "losses",
-    "normalization",
-    "matrix",
-)
+#: One adapter module per catalog module (general rules, of abstract f and g, have no PyTorch counterpart).
+_FAMILY_MODULES = tuple(m for m in MODULES if m != "general")
 
 
 def torch_available() -> bool:
