@@ -7,6 +7,7 @@ missing torch fails these tests instead of skipping them.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from typing import Any
@@ -57,14 +58,18 @@ def test_known_deviations_are_needed_and_narrow(rule: cheatsheet.Rule, torch: An
         assert dev.reason in result.deviations_used, f"{rule.id}: deviation never needed: {dev.reason}"
 
 
+def _value_and_grads(torch: Any, fn: Any, *vals: float) -> list[float]:
+    """``[fn(*vals), ∂fn/∂vals[0], ...]`` from PyTorch's float64 autograd at one point."""
+    ts = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in vals]
+    out = fn(*ts)
+    out.backward()
+    return [float(out.detach())] + [float(t.grad) for t in ts]
+
+
 def test_special_function_conventions_stated_in_notes_are_pytorchs(torch: Any) -> None:
     """The notes of xlogy, xlog1py, entr, hypot and atan2 state PyTorch's values outside the rules' domains."""
 
-    def grad(fn, *vals):  # type: ignore[no-untyped-def]
-        ts = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in vals]
-        out = fn(*ts)
-        out.backward()
-        return [float(out)] + [float(t.grad) for t in ts]
+    grad = functools.partial(_value_and_grads, torch)
 
     value, dx, dy = grad(torch.xlogy, 0.0, 0.0)
     assert value == 0.0 and dx == 0.0 and math.isnan(dy)
@@ -82,11 +87,7 @@ def test_piecewise_conventions_stated_in_notes_are_pytorchs(torch: Any) -> None:
     remainder give -trunc(x/y) and -floor(x/y) w.r.t. y at a jump, copysign 0 at x = 0: PyTorch's values, and the
     rules' printed derivatives give the same."""
 
-    def grad(fn, *vals):  # type: ignore[no-untyped-def]
-        ts = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in vals]
-        out = fn(*ts)
-        out.backward()
-        return [float(out)] + [float(t.grad) for t in ts]
+    grad = functools.partial(_value_and_grads, torch)
 
     clamp = cheatsheet.get("clamp")
     for bound in (-1.0, 1.0):
